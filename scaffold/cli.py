@@ -1,0 +1,69 @@
+"""The `agentscaffold` command line.
+
+Only Typer is imported at start-up; each command imports its own module (and
+Copier, where it needs it) when it runs, so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from scaffold import __version__
+from scaffold.errors import UsageError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Render a stack-tailored team of AI coding agents, and the docs they rely on, into a repo.",
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"agentscaffold {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """agentscaffold: agent kits for Django, FastAPI, Express and Go backends."""
+
+
+@app.command()
+def new(
+    dest: Annotated[Path, typer.Argument(help="Folder to write the kit into.")] = Path("."),
+    data: Annotated[
+        Optional[list[str]],
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
+    ] = None,
+    defaults: Annotated[bool, typer.Option("--defaults", help="Take the default for every question not given.")] = False,
+    template: Annotated[
+        Optional[str], typer.Option("--template", metavar="SRC", help="Copier template: a path or git URL.")
+    ] = None,
+    vcs_ref: Annotated[Optional[str], typer.Option("--vcs-ref", help="Template git ref to use.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")] = False,
+) -> None:
+    """Ask about the backend stack and write the agent kit into DEST."""
+    from scaffold.commands import new as command
+
+    command.run(dest, data or [], defaults, template, vcs_ref, force)
+
+
+def main() -> None:
+    try:
+        app()
+    except UsageError as error:
+        typer.echo(f"agentscaffold: error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("agentscaffold: aborted; nothing was written", err=True)
+        sys.exit(130)

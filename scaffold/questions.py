@@ -1,0 +1,227 @@
+"""Copier questions, evaluated the way Copier evaluates them.
+
+`copier.yml` is the single source of the questions. This module reads a
+question's spec, renders its templated default, choices, validator and `when`
+against the answers given so far, and casts raw `--data` strings by the
+question's type (YAML only for `yaml`/`json` and multiselect questions), so
+the CLI can validate everything before Copier runs and report problems as one
+line that names the field and the valid choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import FileSystemLoader, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from scaffold.errors import UsageError
+
+# ask(question, valid choices, default, accept) -> the answer; `accept` parses
+# and validates a raw answer, raising UsageError with a one-line reason.
+Asker = Callable[["Question", list["Choice"], Any, Callable[[Any], Any]], Any]
+
+TRUE_WORDS = {"y", "yes", "t", "true", "on", "1"}
+FALSE_WORDS = {"n", "no", "f", "false", "off", "0"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    type: str = "str"
+    help: str = ""
+    choices: Any = None
+    default: Any = None
+    multiselect: bool = False
+    multiline: bool = False
+    validator: str = ""
+    when: Any = True
+
+    @classmethod
+    def from_config(cls, name: str, spec: Any) -> Question:
+        if not isinstance(spec, Mapping):  # Copier's shorthand: `name: default`
+            spec = {"default": spec}
+        default = spec.get("default")
+        inferred = {bool: "bool", int: "int", float: "float"}.get(type(default), "str")
+        return cls(
+            name=name,
+            type=spec.get("type", inferred),
+            help=str(spec.get("help", "")),
+            choices=spec.get("choices"),
+            default=default,
+            multiselect=bool(spec.get("multiselect", False)),
+            multiline=bool(spec.get("multiline", False)),
+            validator=spec.get("validator", ""),
+            when=spec.get("when", True),
+        )
+
+    @property
+    def is_computed(self) -> bool:
+        """`when: false` values are derived data, never asked nor recorded."""
+        return self.when is False
+
+
+@dataclass
+class Interview:
+    """Resolves every question in order, from `--data`, defaults or a prompt."""
+
+    template_root: Path
+    given: dict[str, str]
+    context: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Same loader root as Copier's, so `include 'templates/_stacks/...'` resolves.
+        self.env = SandboxedEnvironment(
+            loader=FileSystemLoader(str(self.template_root)), keep_trailing_newline=True
+        )
+
+    def run(
+        self, questions: list[Question], ask: Asker | None
+    ) -> dict[str, Any]:
+        """Return the answers a user chose (computed values are left to Copier)."""
+        known = {q.name for q in questions if not q.is_computed}
+        if unknown := sorted(set(self.given) - known):
+            raise UsageError(
+                f"unknown --data key '{unknown[0]}'; valid keys: {', '.join(q.name for q in questions if not q.is_computed)}"
+            )
+        self._questions = {q.name: q for q in questions}
+        chosen: dict[str, Any] = {}
+        for question in questions:
+            if question.is_computed or not cast_bool(self.render(question.when), question.name):
+                self.answers[question.name] = self.cast(question, self.render(question.default))
+                continue
+            choices = self.choices(question)
+            if question.name in self.given:
+                value = self.cast(question, self.given[question.name])
+                self.require_valid(question, value, choices)
+            elif ask is None:
+                value = self.default(question, choices)
+                self.require_valid(question, value, choices)
+            else:
+                value = ask(question, choices, self.default(question, choices), self.acceptor(question, choices))
+            self.answers[question.name] = chosen[question.name] = value
+        return chosen
+
+    # -- rendering -------------------------------------------------------------
+    def render(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.env.from_string(value).render({**self.context, **self.answers})
+        if isinstance(value, list):
+            return [self.render(item) for item in value]
+        return value
+
+    def choices(self, question: Question) -> list[Choice]:
+        raw = question.choices
+        if raw is None:
+            return []
+        if isinstance(raw, str):
+            raw = yaml.safe_load(self.render(raw))
+        pairs = raw.items() if isinstance(raw, Mapping) else ((item, item) for item in raw)
+        return [Choice(str(self.render(label)), self.cast(question, self.render(value), single=True)) for label, value in pairs]
+
+    def default(self, question: Question, choices: list[Choice]) -> Any:
+        value = self.cast(question, self.render(question.default))
+        if question.multiselect and value is None:
+            return []
+        if value is None and choices:
+            return choices[0].value
+        return value
+
+    # -- casting and validation --------------------------------------------------
+    def cast(self, question: Question, raw: Any, single: bool = False) -> Any:
+        if question.multiselect and not single:
+            items = raw
+            if isinstance(raw, str):
+                items = yaml.safe_load(raw) if raw.strip() else []
+                if not isinstance(items, list):
+                    items = [part.strip() for part in raw.split(",") if part.strip()]
+            return [self.cast(question, item, single=True) for item in items or []]
+        kind = question.type
+        if kind in {"yaml", "json"}:
+            return yaml.safe_load(raw) if isinstance(raw, str) else raw
+        if kind == "bool":
+            return cast_bool(raw, question.name)
+        if kind in {"int", "float"}:
+            try:
+                return (int if kind == "int" else float)(raw)
+            except (TypeError, ValueError):
+                noun = "a whole number" if kind == "int" else "a number"
+                raise UsageError(f"{question.name}: {raw!r} is not {noun}") from None
+        return "" if raw is None else str(raw)
+
+    def problem(self, question: Question, value: Any, choices: list[Choice]) -> str | None:
+        """Why `value` is not acceptable, as one line, or None."""
+        valid = [choice.value for choice in choices]
+        if valid:
+            wrong = [v for v in (value if question.multiselect else [value]) if v not in valid]
+            if wrong:
+                context = self.dependency_note(question)
+                return (
+                    f"{question.name}: {wrong[0]!r} is not a valid choice{context}; "
+                    f"valid choices: {', '.join(map(str, valid))}"
+                )
+        if question.validator:
+            message = self.env.from_string(question.validator).render(
+                {**self.context, **self.answers, question.name: value}
+            ).strip()
+            if message:
+                return message
+        return None
+
+    def acceptor(self, question: Question, choices: list[Choice]) -> Callable[[Any], Any]:
+        """Parse and validate a raw answer; raises UsageError with the reason."""
+
+        def accept(raw: Any) -> Any:
+            value = self.cast(question, raw)
+            self.require_valid(question, value, choices)
+            return value
+
+        return accept
+
+    def require_valid(self, question: Question, value: Any, choices: list[Choice]) -> None:
+        if message := self.problem(question, value, choices):
+            raise UsageError(message)
+
+    def dependency_note(self, question: Question) -> str:
+        """' for stack=django' when a question's choices depend on other answers."""
+        if not isinstance(question.choices, str):
+            return ""
+        roots = self.asked_dependencies(question.choices)
+        if not roots:
+            return ""
+        return " for " + ", ".join(f"{name}={self.answers[name]}" for name in roots if name in self.answers)
+
+    def asked_dependencies(self, source: str, seen: frozenset[str] = frozenset()) -> list[str]:
+        names = meta.find_undeclared_variables(self.env.parse(source))
+        result: list[str] = []
+        for name in sorted(names - seen):
+            dep = self._questions.get(name)
+            if dep is None:
+                continue
+            if dep.is_computed and isinstance(dep.default, str):
+                result += self.asked_dependencies(dep.default, seen | {name})
+            elif not dep.is_computed:
+                result.append(name)
+        return list(dict.fromkeys(result))
+
+
+def cast_bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise UsageError(f"{name}: {value!r} is not a boolean; use true or false")

@@ -1,0 +1,84 @@
+"""Where the Copier template is, and what its questions are.
+
+The CLI asks the questions itself (stack first, then only the choices valid
+for that stack) and hands Copier a complete set of answers. To do that
+without importing Copier, it reads `copier.yml` with PyYAML and renders the
+templated parts (defaults, choices, validators) with the same Jinja that
+Copier uses, rooted at the same folder, so `include` of the stack data works
+identically.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from scaffold.errors import UsageError
+from scaffold.questions import Question
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONFIG_NAMES = ("copier.yml", "copier.yaml")
+
+
+def bundled_template_root() -> Path:
+    """The template that ships with the package.
+
+    A wheel carries it under `scaffold/template/`; a source checkout (an
+    editable install, or tests run from the repo) is itself the template.
+    """
+    for root in (PACKAGE_DIR / "template", PACKAGE_DIR.parent):
+        if any((root / name).is_file() for name in CONFIG_NAMES):
+            return root
+    raise UsageError("the bundled template is missing from this installation; reinstall agentscaffold")
+
+
+def is_local_source(src: str) -> bool:
+    return "://" not in src and not src.startswith(("git@", "gh:", "gl:")) and Path(src).expanduser().exists()
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """A Copier source as the user gave it, plus a local folder to read it from."""
+
+    src: str
+    vcs_ref: str | None = None
+
+    @cached_property
+    def root(self) -> Path:
+        if is_local_source(self.src):
+            root = Path(self.src).expanduser().resolve()
+            if not any((root / name).is_file() for name in CONFIG_NAMES):
+                raise UsageError(f"--template: {self.src} has no copier.yml")
+            return root
+        return self._clone()
+
+    def _clone(self) -> Path:
+        """Fetch a remote template once, to read its questions."""
+        dest = Path(tempfile.mkdtemp(prefix="agentscaffold-template-"))
+        cmd = ["git", "clone", "--quiet", "--depth", "1"]
+        if self.vcs_ref:
+            cmd += ["--branch", self.vcs_ref]
+        result = subprocess.run([*cmd, self.src, str(dest)], capture_output=True, text=True)
+        if result.returncode != 0:
+            reason = (result.stderr.strip().splitlines() or ["git clone failed"])[-1]
+            raise UsageError(f"--template: cannot fetch {self.src}: {reason}")
+        return dest
+
+    @cached_property
+    def config(self) -> dict:
+        path = next(self.root / name for name in CONFIG_NAMES if (self.root / name).is_file())
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle) or {}
+
+    @cached_property
+    def questions(self) -> list[Question]:
+        return [
+            Question.from_config(name, spec)
+            for name, spec in self.config.items()
+            if not name.startswith("_")
+        ]
