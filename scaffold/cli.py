@@ -7,6 +7,7 @@ Copier, where it needs it) when it runs, so `--help` stays fast.
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -56,6 +57,26 @@ def new(
     from scaffold.commands import new as command
 
     command.run(dest, data or [], defaults, template, vcs_ref, force)
+
+
+class Conflict(str, Enum):
+    inline = "inline"
+    rej = "rej"
+
+
+@app.command()
+def update(
+    dest: Annotated[Path, typer.Argument(help="The repo to update.")] = Path("."),
+    vcs_ref: Annotated[Optional[str], typer.Option("--vcs-ref", help="Template version to update to (default: newest).")] = None,
+    conflict: Annotated[Conflict, typer.Option("--conflict", help="How to leave conflicts: inline markers or .rej files.")] = Conflict.inline,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Reuse the recorded answers; take defaults for new questions.")
+    ] = False,
+) -> None:
+    """Merge template improvements into DEST, keeping the team's edits."""
+    from scaffold.commands import update as command
+
+    raise typer.Exit(command.run(dest, vcs_ref, conflict.value, defaults))
 
 
 def main() -> None:

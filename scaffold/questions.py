@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import FileSystemLoader, meta
+from jinja2 import FileSystemLoader, StrictUndefined, Undefined, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from scaffold.errors import UsageError
@@ -77,13 +77,16 @@ class Interview:
 
     template_root: Path
     given: dict[str, str]
+    strict: bool = False
     context: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Same loader root as Copier's, so `include 'templates/_stacks/...'` resolves.
         self.env = SandboxedEnvironment(
-            loader=FileSystemLoader(str(self.template_root)), keep_trailing_newline=True
+            loader=FileSystemLoader(str(self.template_root)),
+            keep_trailing_newline=True,
+            undefined=StrictUndefined if self.strict else Undefined,
         )
 
     def run(

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scaffold.bundle import git_environment
 from scaffold.errors import UsageError
+from scaffold.template import TemplateSource
 
 
 @dataclass
@@ -30,7 +32,7 @@ class InstallReport:
 
 
 @contextmanager
-def rendered_kit(src: str, answers: dict[str, Any], vcs_ref: str | None = None) -> Iterator[Path]:
+def rendered_kit(source: TemplateSource, answers: dict[str, Any]) -> Iterator[Path]:
     """Yield a folder holding the kit Copier renders for `answers`."""
     from copier import run_copy
     from copier.errors import CopierError
@@ -39,13 +41,15 @@ def rendered_kit(src: str, answers: dict[str, Any], vcs_ref: str | None = None) 
     with tempfile.TemporaryDirectory(prefix="agentscaffold-") as tmp:
         staging = Path(tmp) / "kit"
         try:
-            run_copy(
-                src, staging, data=answers, defaults=True, overwrite=True, quiet=True, unsafe=False, vcs_ref=vcs_ref
-            )
+            with git_environment(source.git_env):
+                run_copy(
+                    source.src, staging, data=answers, defaults=True, overwrite=True, quiet=True, unsafe=False,
+                    vcs_ref=source.vcs_ref,
+                )
         except CopierError as error:
             raise UsageError(f"copier: {error}") from None
         except TemplateError as error:  # a broken template (say, a fork's), not a crash of ours
-            raise UsageError(f"template {src}: {type(error).__name__}: {error}") from None
+            raise UsageError(f"template {source.src}: {type(error).__name__}: {error}") from None
         yield staging
 
 

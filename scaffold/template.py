@@ -10,9 +10,10 @@ identically.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -43,13 +44,36 @@ def is_local_source(src: str) -> bool:
 
 @dataclass(frozen=True)
 class TemplateSource:
-    """A Copier source as the user gave it, plus a local folder to read it from."""
+    """A Copier source as recorded in answers files, and how to read it.
+
+    `src` is what Copier gets and records; `git_env` is git configuration
+    Copier runs under (the bundle rewrite for the canonical URL); `local_root`
+    is a folder holding the same `copier.yml`, when one is at hand.
+    """
 
     src: str
     vcs_ref: str | None = None
+    git_env: dict[str, str] = field(default_factory=dict)
+    local_root: Path | None = None
+
+    @classmethod
+    def bundled(cls, vcs_ref: str | None = None) -> TemplateSource:
+        """The template shipped in the package, recorded by its canonical URL."""
+        from scaffold.bundle import CANONICAL_URL, bundle_path, release_tag, rewrite_env
+
+        return cls(CANONICAL_URL, vcs_ref or release_tag(), rewrite_env(bundle_path()), bundled_template_root())
+
+    @classmethod
+    def recorded(cls, src: str, vcs_ref: str | None = None) -> TemplateSource:
+        """A source read back from `.copier-answers.yml`."""
+        from scaffold.bundle import CANONICAL_URL, bundle_path, rewrite_env
+
+        return cls(src, vcs_ref, rewrite_env(bundle_path()) if src == CANONICAL_URL else {})
 
     @cached_property
     def root(self) -> Path:
+        if self.local_root is not None:
+            return self.local_root
         if is_local_source(self.src):
             root = Path(self.src).expanduser().resolve()
             if not any((root / name).is_file() for name in CONFIG_NAMES):
@@ -63,7 +87,7 @@ class TemplateSource:
         cmd = ["git", "clone", "--quiet", "--depth", "1"]
         if self.vcs_ref:
             cmd += ["--branch", self.vcs_ref]
-        result = subprocess.run([*cmd, self.src, str(dest)], capture_output=True, text=True)
+        result = subprocess.run([*cmd, self.src, str(dest)], capture_output=True, text=True, env={**os.environ, **self.git_env})
         if result.returncode != 0:
             reason = (result.stderr.strip().splitlines() or ["git clone failed"])[-1]
             raise UsageError(f"--template: cannot fetch {self.src}: {reason}")
@@ -74,6 +98,10 @@ class TemplateSource:
         path = next(self.root / name for name in CONFIG_NAMES if (self.root / name).is_file())
         with path.open(encoding="utf-8") as handle:
             return yaml.safe_load(handle) or {}
+
+    @property
+    def strict_undefined(self) -> bool:
+        return self.config.get("_envops", {}).get("undefined") == "jinja2.StrictUndefined"
 
     @cached_property
     def questions(self) -> list[Question]:

@@ -9,7 +9,7 @@ import typer
 
 from scaffold.errors import UsageError
 from scaffold.render import InstallReport, check_destination, install, rendered_kit
-from scaffold.template import TemplateSource, bundled_template_root
+from scaffold.template import TemplateSource
 
 
 def parse_data(pairs: list[str]) -> dict[str, str]:
@@ -25,11 +25,11 @@ def parse_data(pairs: list[str]) -> dict[str, str]:
 def run(dest: Path, data: list[str], defaults: bool, template: str | None, vcs_ref: str | None, force: bool) -> None:
     given = parse_data(data)
     check_destination(dest)
-    source = TemplateSource(template or str(bundled_template_root()), vcs_ref)
+    source = TemplateSource(template, vcs_ref) if template else TemplateSource.bundled(vcs_ref)
 
     from scaffold.questions import Interview
 
-    interview = Interview(source.root, given, context={"_folder_name": dest.resolve().name})
+    interview = Interview(source.root, given, source.strict_undefined, context={"_folder_name": dest.resolve().name})
     interactive = not defaults and sys.stdin.isatty()
     if not defaults and not interactive and _unanswered(source, given):
         raise UsageError("stdin is not a terminal; pass --defaults (and --data KEY=VALUE for your choices)")
@@ -37,7 +37,7 @@ def run(dest: Path, data: list[str], defaults: bool, template: str | None, vcs_r
         from scaffold.prompts import ask
     answers = interview.run(source.questions, ask if interactive else None)
 
-    with rendered_kit(source.src, answers, vcs_ref) as staging:
+    with rendered_kit(source, answers) as staging:
         report = install(staging, dest, force)
     _print_report(dest, report)
 

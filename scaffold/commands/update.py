@@ -1,0 +1,132 @@
+"""`agentscaffold update`: Copier's three-way update, offline, with honest exit codes.
+
+Copier renders the recorded version with the recorded answers, diffs it
+against the repo (that diff is the team's edits), renders the new version
+and re-applies the edits. We add what Copier leaves out: the template
+history comes from the package's bundle when the recorded source is the
+canonical URL, refusals come as one clear line, and remaining conflicts make
+the exit code non-zero.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+import yaml
+
+from scaffold.errors import UsageError
+from scaffold.template import TemplateSource
+
+ANSWERS_FILE = ".copier-answers.yml"
+CONFLICT_MARKER = "<<<<<<< before updating"
+
+
+def run(dest: Path, vcs_ref: str | None, conflict: str, defaults: bool) -> int:
+    repo = dest.resolve()
+    answers = _recorded_answers(repo)
+    if not defaults and not sys.stdin.isatty():
+        raise UsageError("stdin is not a terminal; pass --defaults to reuse the recorded answers")
+    source = TemplateSource.recorded(answers["_src_path"], vcs_ref)
+
+    from scaffold.bundle import git_environment
+
+    with git_environment(source.git_env):
+        target = vcs_ref or _newest_tag(source.src)
+        current = str(answers["_commit"])
+        _refuse_downgrade(current, target)
+        if target == current:
+            typer.echo(f"Already at {current}; nothing to update.")
+            return 0
+        _run_copier_update(repo, target, conflict, defaults)
+
+    conflicted = _conflicted_files(repo, conflict)
+    if conflicted:
+        typer.echo(f"Updated from {current} to {target} with conflicts in:")
+        for path in conflicted:
+            typer.echo(f"  {path}")
+        how = "edit the files between the <<<<<<< and >>>>>>> markers" if conflict == "inline" else "apply or discard each .rej file, then delete it"
+        typer.echo(f"Resolve them ({how}), then commit.")
+        return 1
+    typer.echo(f"Updated from {current} to {target}. Review with `git diff`, then commit.")
+    return 0
+
+
+def _git(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+
+
+def _recorded_answers(repo: Path) -> dict:
+    if not repo.is_dir():
+        raise UsageError(f"DEST {repo} is not a folder")
+    if _git(repo, "rev-parse", "--is-inside-work-tree").returncode != 0:
+        raise UsageError(f"{repo} is not a git repository; commit the kit to git before updating")
+    path = repo / ANSWERS_FILE
+    if not path.is_file():
+        raise UsageError(f"{repo} has no {ANSWERS_FILE}; only a repo made by `agentscaffold new` or `copier copy` can be updated")
+    if dirty := _git(repo, "status", "--porcelain").stdout.splitlines():
+        raise UsageError(f"the work tree has uncommitted changes ({len(dirty)} paths); commit or stash them before updating")
+    answers = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not answers.get("_src_path") or not answers.get("_commit"):
+        raise UsageError(f"{ANSWERS_FILE} records no template source or version (_src_path, _commit); cannot update")
+    return answers
+
+
+def _newest_tag(src: str) -> str:
+    from packaging.version import InvalidVersion, Version
+
+    listing = subprocess.run(["git", "ls-remote", "--tags", src], capture_output=True, text=True)
+    if listing.returncode != 0:
+        raise UsageError(f"cannot read template versions from {src}: {listing.stderr.strip().splitlines()[-1:]}")
+    versions = {}
+    for line in listing.stdout.splitlines():
+        tag = line.rsplit("refs/tags/", 1)[-1].removesuffix("^{}")
+        try:
+            versions[Version(tag)] = tag
+        except InvalidVersion:
+            continue
+    if not versions:
+        raise UsageError(f"the template at {src} has no release tags")
+    return versions[max(versions)]
+
+
+def _refuse_downgrade(current: str, target: str) -> None:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        if Version(target) < Version(current):
+            raise UsageError(f"refusing to downgrade the kit from {current} to {target}")
+    except InvalidVersion:
+        return  # a branch or commit: Copier decides
+
+
+def _run_copier_update(repo: Path, target: str, conflict: str, defaults: bool) -> None:
+    from copier import run_update
+    from copier.errors import CopierError
+
+    try:
+        run_update(
+            str(repo), vcs_ref=target, defaults=defaults, conflict=conflict, overwrite=True,
+            skip_answered=True, quiet=True, unsafe=False,
+        )
+    except CopierError as error:
+        raise UsageError(f"copier: {error}") from None
+
+
+def _conflicted_files(repo: Path, conflict: str) -> list[str]:
+    if conflict == "rej":
+        listing = _git(repo, "status", "--porcelain", "--untracked-files=all").stdout.splitlines()
+        return sorted(line[3:].removesuffix(".rej") for line in listing if line.endswith(".rej"))
+    unmerged = {line.split("\t", 1)[1] for line in _git(repo, "ls-files", "-u").stdout.splitlines()}
+    changed = _git(repo, "diff", "--name-only", "HEAD").stdout.splitlines()
+    marked = {name for name in changed if _has_marker(repo / name)}
+    return sorted(unmerged | marked)
+
+
+def _has_marker(path: Path) -> bool:
+    try:
+        return CONFLICT_MARKER in path.read_text(encoding="utf-8", errors="replace")
+    except (FileNotFoundError, IsADirectoryError):
+        return False
