@@ -56,11 +56,11 @@ def foreign_terms(stack: str, database: str) -> set[str]:
 
 def cases():
     for stack, database in MATRIX:
-        yield pytest.param(stack, database, {}, id=f"{stack}-{database}")
+        yield pytest.param((stack, database, {}), id=f"{stack}-{database}")
     for index, variant in enumerate(VARIANTS):
         for stack in sorted({s for s, _ in MATRIX}):
             database = next(d for s, d in MATRIX if s == stack)
-            yield pytest.param(stack, database, variant, id=f"{stack}-{database}-variant{index}")
+            yield pytest.param((stack, database, variant), id=f"{stack}-{database}-variant{index}")
 
 
 @pytest.fixture(params=list(cases()))

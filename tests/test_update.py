@@ -61,7 +61,7 @@ def versions(tmp_path):
     git("tag", "v1.0.0", cwd=template)
 
     project = tmp_path / "project"
-    result = run_cli("new", str(project), "--defaults", "--template", str(template), "--data", "stack=fastapi")
+    result = run_cli("new", str(project), "--defaults", "--template", str(template), "--data", "stack=django")
     assert result.returncode == 0, result.stderr
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "v1.0.0" and answers["_src_path"] == str(template)
@@ -156,7 +156,7 @@ def test_refusals(versions, tmp_path):
 def canonical_project(tmp_path, hermetic_git):
     """A project made by `agentscaffold new` from the bundled template."""
     project = tmp_path / "canonical"
-    result = run_cli("new", str(project), "--defaults", "--data", "stack=go")
+    result = run_cli("new", str(project), "--defaults", "--data", "stack=django")
     assert result.returncode == 0, result.stderr
     git("init", "-q", cwd=project)
     commit_all(project, "kit")
