@@ -1,0 +1,89 @@
+"""`agentscaffold new` on a real terminal (a pty): stack first, then only the valid choices."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import time
+from pathlib import Path
+
+import yaml
+
+from conftest import cli_command
+
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+DOWN, ENTER, ESC_ENTER = b"\x1b[B", b"\r", b"\x1b\r"
+
+
+class Terminal:
+    """The CLI on a pseudo-terminal, driven key by key."""
+
+    def __init__(self, argv: list[str]):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child becomes the CLI
+            os.environ["TERM"] = "xterm"
+            os.execv(argv[0], argv)
+        self.output = b""
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text.encode() in ANSI.sub(b"", self.output):
+                return self.screen()
+            ready, _, _ = select.select([self.fd], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                self.output += chunk
+        raise AssertionError(f"{text!r} never appeared; screen:\n{self.screen()[-1500:]}")
+
+    def answer(self, prompt: str, keys: bytes) -> str:
+        screen = self.wait_for(prompt)
+        time.sleep(0.2)  # let prompt_toolkit finish drawing before it reads keys
+        os.write(self.fd, keys)
+        return screen
+
+    def screen(self) -> str:
+        return ANSI.sub(b"", self.output).decode(errors="replace")
+
+    def exit_code(self) -> int:
+        _, status = os.waitpid(self.pid, 0)
+        return os.waitstatus_to_exitcode(status)
+
+
+def test_prompts_stack_first_then_only_valid_choices(tmp_path: Path):
+    dest = tmp_path / "svc"
+    terminal = Terminal([*cli_command(), "new", str(dest)])
+    first = terminal.answer("Backend stack", DOWN + DOWN + DOWN + ENTER)  # django, fastapi, express, go
+    assert "Primary database" not in first
+    terminal.wait_for("Primary database")
+    terminal.wait_for("mysql")
+    database_menu = terminal.screen().rsplit("Primary database", 1)[1]
+    assert "postgresql" in database_menu and "mysql" in database_menu
+    assert "sqlite" not in database_menu and "mongodb" not in database_menu
+    terminal.answer("mysql", DOWN + ENTER)
+    terminal.answer("Cache", ENTER)
+    queue_screen = terminal.answer("Background task queue", ENTER)
+    assert "asynq" in queue_screen.rsplit("Background task queue", 1)[1]
+    terminal.answer("Project name", ENTER)
+    terminal.answer("What the project does", b"Payments API: \"v2\" # core" + ESC_ENTER)
+    terminal.answer("Model for the agents", ENTER)
+    terminal.answer("Test-driven", ENTER)
+    terminal.answer("coverage target", ENTER)
+    terminal.answer("How strictly", ENTER)
+    terminal.answer("Contract-first", ENTER)
+    terminal.answer("memory file", ENTER)
+    terminal.wait_for("Wrote")
+    assert terminal.exit_code() == 0
+
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert (answers["stack"], answers["database"], answers["task_queue"]) == ("go", "mysql", "asynq")
+    assert answers["project_name"] == "svc"
+    assert answers["project_description"] == 'Payments API: "v2" # core'
+    assert (dest / "docs/context/backend/go-mysql-best-practices.md").is_file()
