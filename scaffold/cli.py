@@ -79,6 +79,27 @@ def update(
     raise typer.Exit(command.run(dest, vcs_ref, conflict.value, defaults))
 
 
+class OutputFormat(str, Enum):
+    human = "human"
+    json = "json"
+
+
+@app.command()
+def check(
+    dest: Annotated[Path, typer.Argument(help="The repo to check.")] = Path("."),
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output: one line per finding, or JSON.")] = OutputFormat.human,
+    ignore: Annotated[
+        Optional[list[str]], typer.Option("--ignore", metavar="RULE", help="Switch a rule off (repeatable).")
+    ] = None,
+    drift: Annotated[bool, typer.Option("--drift", help="Compare with the template's render for the recorded answers.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Compare with the template too, and count drift as findings.")] = False,
+) -> None:
+    """Check the agent kit in DEST: frontmatter, cited paths, handoffs, JSON schemas, env docs."""
+    from scaffold.commands import check as command
+
+    raise typer.Exit(command.run(dest, output_format.value, ignore or [], strict, drift))
+
+
 def main() -> None:
     try:
         app()

@@ -24,8 +24,9 @@ LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 PLACEHOLDER = re.compile(r"\{[^{}/]*\}|<[^<>/]*>|\*")
 # `@qa-tester` anywhere in prose; a single word (`@devops`) only outside inline
 # code, where `@property` or `@pytest.fixture` are code, not handoffs.
-HYPHENATED_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b(?![./])")
-WORD_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]{2,})\b(?![./-])")
+# Not `@scope/package`, `@file.md` or `@pytest.fixture`; a sentence's full stop is fine.
+HYPHENATED_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b(?!/|\.\w)")
+WORD_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]{2,})\b(?!/|\.\w|-)")
 JINJA = re.compile(r"\{\{|\{%|\{#")
 
 

@@ -1,8 +1,9 @@
 """Real AI coding clients from npm, run offline against a generated kit.
 
-`.ci/run` installs them into `.cache/npm-clients`; when they are missing and
-npm is present, the first test that needs one installs it there. Only where
-npm itself is missing do the tests skip, with that reason.
+`.ci/run` installs them into `.cache/npm-clients`. When one is missing and
+npm is present, the first test that needs it installs it there; only where
+npm itself is missing, or the client cannot run on this machine, do the tests
+skip, with that reason.
 """
 
 from __future__ import annotations
@@ -19,22 +20,36 @@ import pytest
 from conftest import REPO_ROOT
 
 CLIENTS_DIR = Path(os.environ.get("AGENTSCAFFOLD_NPM_CLIENTS", REPO_ROOT / ".cache" / "npm-clients"))
-PACKAGES = {"claude": "@anthropic-ai/claude-code"}
+PACKAGES = {
+    "claude": "@anthropic-ai/claude-code",
+    "opencode": "opencode-ai",
+    "copilot": "@github/copilot",
+    "gemini": "@google/gemini-cli",
+    "codex": "@openai/codex",
+}
 
 
 def client_binary(name: str) -> str:
     local = CLIENTS_DIR / "node_modules" / ".bin" / name
-    if local.exists():
-        return str(local)
-    if shutil.which("npm") is None:
-        pytest.skip(f"npm is not installed, so the real {PACKAGES[name]} client cannot be installed")
-    CLIENTS_DIR.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(CLIENTS_DIR), PACKAGES[name]],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0 and local.exists(), f"npm install {PACKAGES[name]} failed:\n{result.stderr[-2000:]}"
+    if not local.exists():
+        if shutil.which("npm") is None:
+            pytest.skip(f"npm is not installed, so the real {PACKAGES[name]} client cannot be installed")
+        CLIENTS_DIR.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(CLIENTS_DIR), PACKAGES[name]],
+            capture_output=True, text=True, timeout=900,
+        )
+        assert result.returncode == 0 and local.exists(), f"npm install {PACKAGES[name]} failed:\n{result.stderr[-2000:]}"
+    probe = subprocess.run([str(local), "--version"], capture_output=True, text=True, timeout=120)
+    if probe.returncode != 0:
+        pytest.skip(f"{PACKAGES[name]} does not run on this machine: {(probe.stderr or probe.stdout).strip()[-300:]}")
     return str(local)
+
+
+def client_env(home: Path, **extra: str) -> dict[str, str]:
+    home.mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local/share"), "XDG_CACHE_HOME": str(home / ".cache"), **extra}
 
 
 @dataclass
@@ -44,35 +59,71 @@ class ClaudeLoad:
 
 
 def claude_load_agents(project: Path, home: Path) -> ClaudeLoad:
-    """Ask the real Claude Code client, offline, which project agents it loaded.
+    """Claude Code answers an SDK `initialize` request with every agent it loaded.
 
-    It answers an SDK `initialize` control request with every agent it
-    loaded; files it dropped show up only in the debug log.
+    Files it dropped appear only in its debug log.
     """
-    binary = client_binary("claude")
-    home.mkdir(parents=True, exist_ok=True)
     log = home / "claude-debug.log"
-    env = {
-        **os.environ,
-        "HOME": str(home),
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-        "DISABLE_AUTOUPDATER": "1",
-    }
     request = {"type": "control_request", "request_id": "r1", "request": {"subtype": "initialize"}}
     result = subprocess.run(
-        [binary, "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose",
+        [client_binary("claude"), "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose",
          "--setting-sources", "project", "--debug-file", str(log)],
-        input=json.dumps(request) + "\n", cwd=project, env=env, capture_output=True, text=True, timeout=120,
+        input=json.dumps(request) + "\n", cwd=project, capture_output=True, text=True, timeout=120,
+        env=client_env(home, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", DISABLE_AUTOUPDATER="1"),
     )
-    response = next(
-        (json.loads(line) for line in result.stdout.splitlines() if '"control_response"' in line), None
-    )
+    response = next((json.loads(line) for line in result.stdout.splitlines() if '"control_response"' in line), None)
     assert response is not None, f"no control_response from claude (exit {result.returncode}):\n{result.stderr[-2000:]}"
     agents = {agent["name"]: agent for agent in response["response"]["response"]["agents"]}
     agents_dir = str(project / ".claude" / "agents")
     log_lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    diagnostics = [
-        line for line in log_lines
-        if agents_dir in line and any(level in line for level in ("[WARN]", "[ERROR]", "Failed"))
-    ]
+    diagnostics = [line for line in log_lines if agents_dir in line and any(w in line for w in ("[WARN]", "[ERROR]", "Failed"))]
     return ClaudeLoad(agents, diagnostics)
+
+
+def opencode_agent_list(project: Path, home: Path) -> subprocess.CompletedProcess:
+    """`opencode agent list`: exits non-zero and says 'Configuration is invalid' on any bad agent."""
+    return subprocess.run([client_binary("opencode"), "agent", "list"], cwd=project, capture_output=True, text=True,
+                          timeout=180, env=client_env(home))
+
+
+def copilot_agent_names(project: Path, home: Path) -> list[str]:
+    """Copilot lists the custom agents it loaded when asked for one that does not exist."""
+    result = subprocess.run(
+        [client_binary("copilot"), "--agent", "__none__", "-p", "x", "--trust-folder"],
+        cwd=project, capture_output=True, text=True, timeout=180,
+        # Offline: a local "provider" on a closed loopback port; nothing is ever sent.
+        env=client_env(home, COPILOT_OFFLINE="true", COPILOT_PROVIDER_BASE_URL="http://127.0.0.1:9", COPILOT_MODEL="offline"),
+    )
+    output = result.stdout + result.stderr
+    marker = "No such agent: __none__, available:"
+    assert marker in output, output[-2000:]
+    listed = output.split(marker, 1)[1].strip().splitlines()[0]
+    return sorted(name.strip() for name in listed.split(",") if name.strip())
+
+
+def gemini_startup(project: Path, home: Path) -> str:
+    """Gemini CLI prints 'Agent loading error' at start-up; stop it at its first (failing) model call."""
+    env = client_env(home, GEMINI_API_KEY="offline", GEMINI_CLI_TRUST_WORKSPACE="true",
+                     HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", NO_PROXY="")
+    process = subprocess.Popen([client_binary("gemini"), "-p", "x"], cwd=project, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, text=True)
+    lines = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if "failed" in line.lower() and ("attempt" in line.lower() or "fetch" in line.lower()):
+                break
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    return "".join(lines)
+
+
+def codex_prompt_input(project: Path, home: Path) -> str:
+    """`codex debug prompt-input` prints the prompt, AGENTS.md chain included, offline."""
+    codex_home = home / ".codex"
+    codex_home.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run([client_binary("codex"), "debug", "prompt-input", "x"], cwd=project, capture_output=True,
+                            text=True, timeout=120, env=client_env(home, CODEX_HOME=str(codex_home)))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout

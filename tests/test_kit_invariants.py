@@ -45,13 +45,19 @@ def database_terms(database: str) -> set[str]:
     return set(load_yaml(TEMPLATES / "_databases" / database / "database.yml")["terms"])
 
 
+def option_terms(stack: str) -> dict[str, set[str]]:
+    options = load_yaml(TEMPLATES / "_stacks" / stack / "stack.yml")["databases"]["options"]
+    return {database: set(option.get("terms", [])) for database, option in options.items()}
+
+
 def foreign_terms(stack: str, database: str) -> set[str]:
-    """Words of other stacks and databases that never belong in this kit."""
-    own = stack_terms(stack) | database_terms(database)
+    """Words of other stacks, other databases and this stack's other database drivers."""
+    by_option = option_terms(stack)
+    own = stack_terms(stack) - set().union(*by_option.values()) | database_terms(database) | by_option[database]
     stacks = {s for s, _ in MATRIX}
     databases = {d for _, d in MATRIX}
     others = set().union(*(stack_terms(s) for s in stacks - {stack}), *(database_terms(d) for d in databases - {database}))
-    return others - own
+    return (others | set().union(*by_option.values())) - own
 
 
 def cases():
@@ -147,8 +153,8 @@ def test_json_files_parse_and_match_their_schemas(generated):
         if name.startswith("docs/features/") and "$schema" in document and "schemas/" not in name:
             schema_path = (root / name).parent / document["$schema"]
             schema = json.loads(schema_path.read_text())
-            jsonschema.Draft202012Validator.check_schema(schema)
-            jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
+            jsonschema.Draft7Validator.check_schema(schema)
+            jsonschema.validate(document, schema, cls=jsonschema.Draft7Validator)
 
 
 def test_env_example_matches_configuration(generated):

@@ -1,0 +1,56 @@
+"""Drift: how a kit differs from what its template renders for its answers.
+
+Renders the recorded template version with the recorded answers (the same
+render `copier update` diffs against) and compares it file by file. A
+difference is either a team edit or drift; `check` reports it as information
+unless `--strict`. This is the only part of `check` that imports Copier.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import fnmatch
+from pathlib import Path
+
+import yaml
+
+from scaffold.checks import Finding
+from scaffold.render import rendered_kit
+from scaffold.template import TemplateSource
+
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+def drift_findings(root: Path) -> list[Finding]:
+    answers_path = root / ANSWERS_FILE
+    if not answers_path.is_file():
+        return []
+    recorded = yaml.safe_load(answers_path.read_text(encoding="utf-8")) or {}
+    if not recorded.get("_src_path"):
+        return [Finding(ANSWERS_FILE, 1, "drift", "records no template source (_src_path); cannot compare")]
+    source = TemplateSource.recorded(recorded["_src_path"], recorded.get("_commit"))
+    answers = {key: value for key, value in recorded.items() if not key.startswith("_")}
+    living = [ANSWERS_FILE, *source.config.get("_skip_if_exists", [])]
+    version = recorded.get("_commit", "the recorded version")
+    findings = []
+    with rendered_kit(source, answers) as expected:
+        for path in sorted(p for p in expected.rglob("*") if p.is_file()):
+            relative = path.relative_to(expected).as_posix()
+            if any(fnmatch.fnmatch(relative, pattern) for pattern in living):
+                continue
+            actual = root / relative
+            if not actual.exists():
+                findings.append(Finding(relative, 1, "drift", f"missing; the template ({version}) renders it"))
+            elif not filecmp.cmp(path, actual, shallow=False):
+                line = _first_difference(path, actual)
+                findings.append(Finding(relative, line, "drift", f"differs from the template's {version} render (a team edit, or drift)"))
+    return findings
+
+
+def _first_difference(expected: Path, actual: Path) -> int:
+    ours = expected.read_text(encoding="utf-8", errors="replace").splitlines()
+    theirs = actual.read_text(encoding="utf-8", errors="replace").splitlines()
+    for number, (a, b) in enumerate(zip(ours, theirs), start=1):
+        if a != b:
+            return number
+    return min(len(ours), len(theirs)) + 1

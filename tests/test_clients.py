@@ -1,0 +1,70 @@
+"""Real clients load the kit offline, for every stack: Claude Code, OpenCode, Copilot, Gemini, Codex."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from clients import claude_load_agents, codex_prompt_input, copilot_agent_names, gemini_startup, opencode_agent_list
+from conftest import TEMPLATES, git, load_yaml, stack_matrix
+from test_frontmatter_free_text import NASTY
+
+TEAM = list(load_yaml(TEMPLATES / "_agents" / "team.yml"))
+STACKS = sorted({stack for stack, _ in stack_matrix()})
+ALL_TARGETS = "claude,agents_md,copilot,cursor,opencode,gemini"
+
+
+@pytest.fixture(params=STACKS)
+def team_kit(request, kit):
+    """Every agent, every target, for one stack, in a git repo (some clients look for the repo root)."""
+    root = kit(stack=request.param, agents=",".join(TEAM), targets=ALL_TARGETS, mcp_servers="github,context7")
+    if not (root / ".git").exists():
+        git("init", "-q", cwd=root)
+    return root
+
+
+@pytest.mark.parametrize(("stack", "database"), stack_matrix())
+def test_claude_loads_every_agent(kit, tmp_path, stack, database):
+    root = kit(stack=stack, database=database)
+    loaded = claude_load_agents(root, tmp_path / "home")
+    expected = {path.stem for path in (root / ".claude/agents").glob("*.md")}
+    assert expected and expected <= set(loaded.agents)
+    assert loaded.diagnostics == []
+
+
+def test_claude_loads_the_whole_team(team_kit, tmp_path):
+    loaded = claude_load_agents(team_kit, tmp_path / "home")
+    assert set(TEAM) <= set(loaded.agents)
+    assert loaded.diagnostics == []
+
+
+def test_claude_loads_agents_whatever_the_free_text(kit, tmp_path):
+    root = kit(stack="django", project_name=NASTY["project_name"], project_description=NASTY["project_description"])
+    loaded = claude_load_agents(root, tmp_path / "home")
+    assert loaded.diagnostics == []
+    assert NASTY["project_name"] in loaded.agents["backend-developer"]["description"]
+
+
+def test_opencode_lists_every_agent(team_kit, tmp_path):
+    result = opencode_agent_list(team_kit, tmp_path / "home")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0 and "Configuration is invalid" not in output, output[-2000:]
+    for agent in TEAM:
+        assert f"{agent} (subagent)" in output
+
+
+def test_copilot_lists_exactly_our_agents(team_kit, tmp_path):
+    assert copilot_agent_names(team_kit, tmp_path / "home") == sorted(TEAM)
+
+
+def test_gemini_loads_agents_without_errors(team_kit, tmp_path):
+    output = gemini_startup(team_kit, tmp_path / "home")
+    assert "Agent loading error" not in output, output[-3000:]
+
+
+def test_codex_reads_our_agents_md(team_kit, tmp_path):
+    prompt = codex_prompt_input(team_kit, tmp_path / "home")
+    assert f"AGENTS.md instructions for {team_kit}" in prompt
+    agents_md_heading = (team_kit / "AGENTS.md").read_text().splitlines()[0]
+    assert json.dumps(agents_md_heading)[1:-1] in prompt
