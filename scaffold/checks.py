@@ -46,6 +46,7 @@ SCHEMA_FOR = {
 }
 CONFIG_DOC = "docs/context/devops/configuration.md"
 CONFIG_NAME = re.compile(r"^(?:\|\s*|#{2,4}\s+)`([A-Z][A-Z0-9_]*)`", re.M)
+TRIGGERS = re.compile(r"[{@/`#]|\.mdc?\b")
 ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.M)
 
 
@@ -131,7 +132,9 @@ class Kit:
             recorded = yaml.safe_load(self.read(answers)) or {}
         except yaml.YAMLError:
             return []
-        values = {v for k, v in recorded.items() if isinstance(v, str) and not k.startswith("_")}
+        # Only text that could look like Jinja, a handoff or a path; a choice such as
+        # `django` must not be blanked out of a real reference.
+        values = {v for k, v in recorded.items() if isinstance(v, str) and not k.startswith("_") and TRIGGERS.search(v)}
         values |= {v.strip() for v in values}
         return sorted((v for v in values if len(v) > 1), key=len, reverse=True)
 

@@ -98,6 +98,7 @@ def test_every_question_given_needs_no_terminal(tmp_path):
         "stack": "go", "database": "mysql", "cache": "none", "task_queue": "none", "project_name": "svc",
         "project_description": "x", "default_model": "haiku", "tdd": "true", "coverage_target": "70",
         "stack_mode": "strict", "contract_first": "true", "memory_protocol": "false",
+        "agents": "backend-developer", "targets": "claude", "agent_models": "{}", "mcp_servers": "", "check_hook": "none",
     }
     args = [arg for key, value in answers.items() for arg in ("--data", f"{key}={value}")]
     result = run_cli("new", str(tmp_path / "out"), *args)

@@ -79,6 +79,12 @@ def test_prompts_stack_first_then_only_valid_choices(tmp_path: Path):
     terminal.answer("How strictly", ENTER)
     terminal.answer("Contract-first", ENTER)
     terminal.answer("memory file", ENTER)
+    team_screen = terminal.answer("Agents in the team", ENTER)
+    assert "frontend-developer" in team_screen.rsplit("Agents in the team", 1)[1]
+    terminal.answer("AI coding tools", ENTER)
+    terminal.answer("Per-agent model overrides", ENTER)
+    terminal.answer("MCP servers", ENTER)
+    terminal.answer("Run `agentscaffold check`", ENTER)
     terminal.wait_for("Wrote")
     assert terminal.exit_code() == 0
 
@@ -86,4 +92,6 @@ def test_prompts_stack_first_then_only_valid_choices(tmp_path: Path):
     assert (answers["stack"], answers["database"], answers["task_queue"]) == ("go", "mysql", "asynq")
     assert answers["project_name"] == "svc"
     assert answers["project_description"] == 'Payments API: "v2" # core'
+    assert answers["agents"] == ["backend-developer", "tech-lead", "qa-tester", "devops-engineer", "security-specialist", "code-reviewer"]
+    assert answers["targets"] == ["claude", "agents_md"]
     assert (dest / "docs/context/backend/go-mysql-best-practices.md").is_file()
