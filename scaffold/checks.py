@@ -46,6 +46,8 @@ SCHEMA_FOR = {
 }
 CONFIG_DOC = "docs/context/devops/configuration.md"
 CONFIG_NAME = re.compile(r"^(?:\|\s*|#{2,4}\s+)`([A-Z][A-Z0-9_]*)`", re.M)
+# libyaml's safe loader when PyYAML was built with it: same rules, several times faster.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TRIGGERS = re.compile(r"[{@/`#]|\.mdc?\b")
 ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.M)
 
@@ -76,7 +78,7 @@ class AgentFile:
     def meta(self) -> dict | None:
         source, _ = self.parts
         try:
-            data = yaml.safe_load(source) if source is not None else None
+            data = yaml.load(source, Loader=SAFE_LOADER) if source is not None else None
         except yaml.YAMLError:
             return None
         return data if isinstance(data, dict) else None

@@ -82,6 +82,8 @@ def cited_paths(text: str) -> list[Citation]:
     """Repo paths a markdown file cites in inline code or links, outside code blocks."""
     found = []
     for number, line in prose_lines(text):
+        if "`" not in line and "](" not in line:
+            continue
         for token in INLINE_CODE.findall(line) + LINK_TARGET.findall(line):
             if is_repo_path(token):
                 found.append(Citation(number, token.split("#", 1)[0]))
@@ -100,6 +102,8 @@ def handoffs(text: str) -> list[tuple[int, str]]:
     """`@agent-name` mentions outside fenced code."""
     found = []
     for number, line in prose_lines(text):
+        if "@" not in line:
+            continue
         names = HYPHENATED_HANDOFF.findall(line) + WORD_HANDOFF.findall(INLINE_CODE.sub("", line))
         found += [(number, name) for name in names]
     return found
