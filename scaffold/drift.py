@@ -50,7 +50,7 @@ def drift_findings(root: Path) -> list[Finding]:
 def _first_difference(expected: Path, actual: Path) -> int:
     ours = expected.read_text(encoding="utf-8", errors="replace").splitlines()
     theirs = actual.read_text(encoding="utf-8", errors="replace").splitlines()
-    for number, (a, b) in enumerate(zip(ours, theirs), start=1):
+    for number, (a, b) in enumerate(zip(ours, theirs, strict=False), start=1):
         if a != b:
             return number
     return min(len(ours), len(theirs)) + 1

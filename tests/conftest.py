@@ -6,8 +6,6 @@ real Copier, real git with a throwaway global config.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -116,7 +114,3 @@ def kit_files(root: Path) -> dict[str, str]:
         for path in sorted(root.rglob("*"))
         if path.is_file() and ".git" not in path.relative_to(root).parts
     }
-
-
-def which_or_none(name: str) -> str | None:
-    return shutil.which(name, path=os.environ.get("PATH"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, cli_command, kit_files, new_kit, run_cli
+from conftest import REPO_ROOT, kit_files, new_kit, run_cli
 
 
 def assert_usage_error(result: subprocess.CompletedProcess, *fragments: str) -> None:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import REPO_ROOT, TEMPLATES, load_yaml, run_cli
+from conftest import TEMPLATES, load_yaml, run_cli
 from scaffold.checks import check_kit
 from scaffold.kit import handoffs, load_frontmatter, split_frontmatter
 
