@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from scaffold.dialects import DIALECTS, Dialect
-from scaffold.kit import cited_paths, handoffs, jinja_leftovers, path_exists, split_frontmatter
+from scaffold.kit import ANSWERS_FILE, cited_paths, handoffs, jinja_leftovers, path_exists, split_frontmatter
 
 RULES = {
     "agent-frontmatter": "An agent file has frontmatter that parses, with a safe YAML loader, to a map.",
@@ -127,7 +127,7 @@ class Kit:
     @cached_property
     def user_text(self) -> list[str]:
         """Free text the user typed (from the answers file): data, never a template or a reference."""
-        answers = self.root / ".copier-answers.yml"
+        answers = self.root / ANSWERS_FILE
         if not answers.is_file():
             return []
         try:

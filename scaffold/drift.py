@@ -15,10 +15,9 @@ from pathlib import Path
 import yaml
 
 from scaffold.checks import Finding
+from scaffold.kit import ANSWERS_FILE
 from scaffold.render import rendered_kit
 from scaffold.template import TemplateSource
-
-ANSWERS_FILE = ".copier-answers.yml"
 
 
 def drift_findings(root: Path) -> list[Finding]:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import yaml
 
+# Copier's answers file: the recorded answers, template source and version.
+ANSWERS_FILE = ".copier-answers.yml"
+
 # Folders and root files a kit owns. A backticked or linked reference into
 # them is a promise that the file exists.
 KIT_DIRS = ("docs/", "context/", ".claude/", ".github/", ".cursor/", ".opencode/", ".gemini/")

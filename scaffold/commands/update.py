@@ -18,9 +18,9 @@ import typer
 import yaml
 
 from scaffold.errors import UsageError
+from scaffold.kit import ANSWERS_FILE
 from scaffold.template import TemplateSource
 
-ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_MARKER = "<<<<<<< before updating"
 
 
