@@ -10,7 +10,9 @@ identically.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -84,6 +86,7 @@ class TemplateSource:
     def _clone(self) -> Path:
         """Fetch a remote template once, to read its questions."""
         dest = Path(tempfile.mkdtemp(prefix="agentscaffold-template-"))
+        atexit.register(shutil.rmtree, dest, ignore_errors=True)
         cmd = ["git", "clone", "--quiet", "--depth", "1"]
         if self.vcs_ref:
             cmd += ["--branch", self.vcs_ref]

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from scaffold.errors import UsageError
+from scaffold.questions import Interview
 from scaffold.render import InstallReport, check_destination, install, rendered_kit
 from scaffold.template import TemplateSource
 
@@ -26,9 +27,6 @@ def run(dest: Path, data: list[str], defaults: bool, template: str | None, vcs_r
     given = parse_data(data)
     check_destination(dest)
     source = TemplateSource(template, vcs_ref) if template else TemplateSource.bundled(vcs_ref)
-
-    from scaffold.questions import Interview
-
     interview = Interview(source.root, given, source.strict_undefined, context={"_folder_name": dest.resolve().name})
     interactive = not defaults and sys.stdin.isatty()
     if not defaults and not interactive and _unanswered(source, given):
