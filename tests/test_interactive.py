@@ -27,11 +27,14 @@ class Terminal:
             os.execv(argv[0], argv)
         self.output = b""
 
-    def wait_for(self, text: str, timeout: float = 20) -> str:
+    def wait_for(self, text: str, after: str = "", timeout: float = 20) -> str:
+        """Wait until `text` is on screen, below the last `after` when one is given."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if text.encode() in ANSI.sub(b"", self.output):
-                return self.screen()
+            screen = self.screen()
+            below = screen.rsplit(after, 1)[-1] if after else screen
+            if after in screen and text in below:
+                return screen
             ready, _, _ = select.select([self.fd], [], [], 0.1)
             if ready:
                 try:
@@ -42,6 +45,10 @@ class Terminal:
                     break
                 self.output += chunk
         raise AssertionError(f"{text!r} never appeared; screen:\n{self.screen()[-1500:]}")
+
+    def menu(self, prompt: str, last_choice: str) -> str:
+        """The choices under `prompt`, once the menu has been drawn down to `last_choice`."""
+        return self.wait_for(last_choice, after=prompt).rsplit(prompt, 1)[1]
 
     def answer(self, prompt: str, keys: bytes) -> str:
         screen = self.wait_for(prompt)
@@ -62,15 +69,13 @@ def test_prompts_stack_first_then_only_valid_choices(tmp_path: Path):
     terminal = Terminal([*cli_command(), "new", str(dest)])
     first = terminal.answer("Backend stack", DOWN + DOWN + DOWN + ENTER)  # django, fastapi, express, go
     assert "Primary database" not in first
-    terminal.wait_for("Primary database")
-    terminal.wait_for("mysql")
-    database_menu = terminal.screen().rsplit("Primary database", 1)[1]
+    database_menu = terminal.menu("Primary database", "mysql")
     assert "postgresql" in database_menu and "mysql" in database_menu
     assert "sqlite" not in database_menu and "mongodb" not in database_menu
     terminal.answer("mysql", DOWN + ENTER)
     terminal.answer("Cache", ENTER)
-    queue_screen = terminal.answer("Background task queue", ENTER)
-    assert "asynq" in queue_screen.rsplit("Background task queue", 1)[1]
+    assert "asynq" in terminal.menu("Background task queue", "none")
+    terminal.answer("Background task queue", ENTER)
     terminal.answer("Project name", ENTER)
     terminal.answer("What the project does", b"Payments API: \"v2\" # core" + ESC_ENTER)
     terminal.answer("Model for the agents", ENTER)
@@ -79,8 +84,9 @@ def test_prompts_stack_first_then_only_valid_choices(tmp_path: Path):
     terminal.answer("How strictly", ENTER)
     terminal.answer("Contract-first", ENTER)
     terminal.answer("memory file", ENTER)
-    team_screen = terminal.answer("Agents in the team", ENTER)
-    assert "frontend-developer" in team_screen.rsplit("Agents in the team", 1)[1]
+    team_menu = terminal.menu("Agents in the team", "frontend-developer")
+    assert "tech-lead" in team_menu and "code-reviewer" in team_menu
+    terminal.answer("Agents in the team", ENTER)
     terminal.answer("AI coding tools", ENTER)
     terminal.answer("Per-agent model overrides", ENTER)
     terminal.answer("MCP servers", ENTER)
