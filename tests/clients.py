@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,12 +109,15 @@ def gemini_startup(project: Path, home: Path) -> str:
     process = subprocess.Popen([client_binary("gemini"), "-p", "x"], cwd=project, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, text=True)
     lines = []
+    watchdog = threading.Timer(180, process.kill)  # a client that never reaches the network must not hang the suite
+    watchdog.start()
     try:
         for line in process.stdout:
             lines.append(line)
             if "failed" in line.lower() and ("attempt" in line.lower() or "fetch" in line.lower()):
                 break
     finally:
+        watchdog.cancel()
         process.kill()
         process.wait(timeout=30)
     return "".join(lines)
