@@ -131,7 +131,7 @@ class Kit:
         if not answers.is_file():
             return []
         try:
-            recorded = yaml.safe_load(self.read(answers)) or {}
+            recorded = yaml.load(self.read(answers), Loader=SAFE_LOADER) or {}
         except yaml.YAMLError:
             return []
         # Only text that could look like Jinja, a handoff or a path; a choice such as
@@ -209,8 +209,8 @@ def check_jinja(kit: Kit) -> Iterator[Finding]:
             text = kit.read(path)
             if path.suffix in {".yml", ".json"}:  # scan values: quoting and folding cannot hide or split anything
                 try:
-                    text = "\n".join(_strings(yaml.safe_load(text)))
-                except yaml.YAMLError:
+                    text = "\n".join(_strings(json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=SAFE_LOADER)))
+                except (ValueError, yaml.YAMLError):
                     pass
             if jinja_leftovers(kit.scrub(text)):
                 yield Finding(kit.rel(path), 1, "jinja-leftover", "unrendered Jinja")

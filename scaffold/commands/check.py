@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 import yaml
 
-from scaffold.checks import RULES, Finding, check_kit
+from scaffold.checks import RULES, SAFE_LOADER, Finding, check_kit
 from scaffold.errors import UsageError
 
 STACK_FILE = "agentscaffold.yml"
@@ -46,7 +46,7 @@ def _ignored_rules(dest: Path, ignore: list[str]) -> frozenset[str]:
     stack_file = dest / STACK_FILE
     if stack_file.is_file():
         try:
-            config = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
+            config = yaml.load(stack_file.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         except yaml.YAMLError as error:
             raise UsageError(f"{STACK_FILE} is not valid YAML: {str(error).splitlines()[0]}") from None
         section = config.get("check") or {} if isinstance(config, dict) else {}
