@@ -1,0 +1,83 @@
+"""Read a repo's stack, tools, commands and environment variables, offline and without running it.
+
+One module per ecosystem (`python`, `node`, `golang`) finds candidate stacks and reads the facts of
+the one chosen; `env` reads the environment variables the code reads; `commands` reads what the repo
+really runs. Every fact carries its evidence. Nothing here imports Copier.
+
+An ecosystem module has two functions:
+- `candidates(tree) -> list[Fact]`: concern "stack" facts, one per service found, with the project
+  root (repo-relative, "" for the top) in `details["root"]`;
+- `read(tree, root, stack, commands) -> Reading`: the facts of that service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scaffold.detect.commands import RepoCommands
+from scaffold.detect.model import CONCERNS, Confidence, EnvVar, Evidence, Fact, RepoFacts
+from scaffold.detect.tree import RepoTree
+
+__all__ = ["CONCERNS", "Confidence", "EnvVar", "Evidence", "Fact", "Reading", "RepoFacts", "detect"]
+
+LANGUAGE_OF_STACK = {"django": "python", "fastapi": "python", "express": "node", "go": "go"}
+
+
+@dataclass
+class Reading:
+    """What an ecosystem module read of one service."""
+
+    facts: list[Fact] = field(default_factory=list)
+    exemplars: dict[str, Evidence] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _ecosystems():
+    from scaffold.detect import golang, node, python
+
+    return {"python": python, "node": node, "go": golang}
+
+
+def detect(path: Path, stack: str | None = None) -> RepoFacts:
+    """The facts of the repo at `path`; `stack` picks one service when several are found."""
+    tree = RepoTree(path)
+    ecosystems = _ecosystems()
+    candidates = _rank([fact for module in ecosystems.values() for fact in module.candidates(tree)])
+    result = RepoFacts(stacks=candidates)
+    chosen = [c for c in candidates if c.id == stack] if stack else candidates
+    if len(chosen) != 1:
+        # None or several: the caller says so and asks; nothing is guessed.
+        return result
+    service = chosen[0]
+    result.stacks = [service] if stack else candidates
+    result.root = service.details.get("root", "")
+    language = LANGUAGE_OF_STACK[service.id]
+    commands = RepoCommands(tree, result.root)
+    reading = ecosystems[language].read(tree, result.root, service.id, commands)
+    result.facts = {"stack": service} | {fact.concern: fact for fact in reading.facts}
+    result.exemplars = reading.exemplars
+    result.notes = reading.notes
+    from scaffold.detect.env import read_env
+
+    result.env = read_env(tree, result.root, language)
+    return result
+
+
+def _rank(candidates: list[Fact]) -> list[Fact]:
+    """One candidate per (stack, root), the surest and shallowest first."""
+    order = {Confidence.high: 0, Confidence.medium: 1, Confidence.low: 2}
+    unique: dict[tuple[str, str], Fact] = {}
+    for fact in candidates:
+        key = (fact.id, fact.details.get("root", ""))
+        if key not in unique or order[fact.confidence] < order[unique[key].confidence]:
+            unique[key] = fact
+    ranked = sorted(unique.values(), key=lambda f: (order[f.confidence], f.details.get("root", "").count("/"), f.id))
+    # A service found at several depths is one service: keep its shallowest root.
+    seen: set[str] = set()
+    kept = []
+    for fact in ranked:
+        if fact.id not in seen:
+            seen.add(fact.id)
+            kept.append(fact)
+    return kept
