@@ -46,6 +46,7 @@ class Question:
     multiline: bool = False
     validator: str = ""
     when: Any = True
+    ask: Any = True
 
     @classmethod
     def from_config(cls, name: str, spec: Any) -> Question:
@@ -63,6 +64,7 @@ class Question:
             multiline=bool(spec.get("multiline", False)),
             validator=spec.get("validator", ""),
             when=spec.get("when", True),
+            ask=spec.get("ask", True),
         )
 
     @property
@@ -82,9 +84,11 @@ class Interview:
     answers: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # Same loader root as Copier's, so `include 'templates/_stacks/...'` resolves.
+        # Same loader root and filters as Copier's, so `include 'templates/_stacks/...'` and
+        # `from_json` resolve identically.
         self.env = SandboxedEnvironment(
             loader=FileSystemLoader(str(self.template_root)),
+            extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
             keep_trailing_newline=True,
             undefined=StrictUndefined if self.strict else Undefined,
         )
@@ -108,7 +112,7 @@ class Interview:
             if question.name in self.given:
                 value = self.cast(question, self.given[question.name])
                 self.require_valid(question, value, choices)
-            elif ask is None:
+            elif ask is None or not cast_bool(self.render(question.ask), question.name):
                 value = self.default(question, choices)
                 self.require_valid(question, value, choices)
             else:
