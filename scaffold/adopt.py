@@ -104,6 +104,17 @@ def evidence_label(facts: RepoFacts, question: str, value: Any) -> str | None:
     return None
 
 
+def preexisting(staging: Path, dest: Path) -> list[str]:
+    """Kit paths that already exist in DEST with other content: the team's files."""
+    owned = []
+    for source in sorted(p for p in staging.rglob("*") if p.is_file()):
+        relative = source.relative_to(staging).as_posix()
+        target = dest / relative
+        if target.is_file() and not target.is_symlink() and target.read_bytes() != source.read_bytes():
+            owned.append(relative)
+    return owned
+
+
 @dataclass(frozen=True)
 class LinkBlock:
     """The marked block that points a team-owned entry file at the kit's guidance."""

@@ -39,6 +39,9 @@ RULES = {
 # Instruction files every tool reads, plus the docs agents are sent to.
 INSTRUCTION_FILES = ("CLAUDE.md", ".claude/CLAUDE.md", "AGENTS.md", "GEMINI.md", ".github/copilot-instructions.md")
 DOC_PATTERNS = ("docs/**/*.md",)
+# In a kit, only the kit's own docs: a repo's existing docs/ is the team's, not ours to judge.
+KIT_DOC_PATTERNS = tuple(f"docs/{folder}/**/*.md" for folder in ("context", "guides", "features", "memory", "agent-kit"))
+ENV_ADDITIONS = ".env.example.additions"
 SCHEMA_FOR = {
     "feature-log.json": "feature-log.schema.json",
     "implementation-log-summary.json": "implementation-log-summary.schema.json",
@@ -113,12 +116,30 @@ class Kit:
         return found
 
     @cached_property
+    def recorded(self) -> dict:
+        """The kit's recorded answers, or {} when the repo holds no generated kit."""
+        answers = self.root / ANSWERS_FILE
+        if not answers.is_file():
+            return {}
+        try:
+            recorded = yaml.load(self.read(answers), Loader=SAFE_LOADER) or {}
+        except yaml.YAMLError:
+            return {}
+        return recorded if isinstance(recorded, dict) else {}
+
+    @cached_property
+    def team_owned(self) -> frozenset[str]:
+        """Files the team owned before the kit: recorded by `new`, never the kit's to check."""
+        owned = self.recorded.get("team_owned") or []
+        return frozenset(p for p in owned if isinstance(p, str))
+
+    @cached_property
     def markdown_files(self) -> list[Path]:
         paths = {self.root / name for name in INSTRUCTION_FILES if (self.root / name).is_file()}
         paths |= {agent.path for agent in self.agent_files}
-        for pattern in DOC_PATTERNS:
+        for pattern in KIT_DOC_PATTERNS if self.recorded else DOC_PATTERNS:
             paths |= {p for p in self.root.glob(pattern) if p.is_file()}
-        return sorted(paths)
+        return sorted(p for p in paths if self.rel(p) not in self.team_owned)
 
     @cached_property
     def agent_names(self) -> set[str]:
@@ -127,13 +148,7 @@ class Kit:
     @cached_property
     def user_text(self) -> list[str]:
         """Free text the user typed (from the answers file): data, never a template or a reference."""
-        answers = self.root / ANSWERS_FILE
-        if not answers.is_file():
-            return []
-        try:
-            recorded = yaml.load(self.read(answers), Loader=SAFE_LOADER) or {}
-        except yaml.YAMLError:
-            return []
+        recorded = self.recorded
         # Only text that could look like Jinja, a handoff or a path; a choice such as
         # `django` must not be blanked out of a real reference.
         values = {v for k, v in recorded.items() if isinstance(v, str) and not k.startswith("_") and TRIGGERS.search(v)}
@@ -257,6 +272,9 @@ def check_json(kit: Kit) -> Iterator[Finding]:
 
 
 def check_env(kit: Kit) -> Iterator[Finding]:
+    if ".env.example" in kit.team_owned:
+        yield from check_env_additions(kit)
+        return
     example, config = kit.root / ".env.example", kit.root / CONFIG_DOC
     if not example.is_file() and not config.is_file():
         return
@@ -276,6 +294,21 @@ def check_env(kit: Kit) -> Iterator[Finding]:
     for name in sorted(documented - set(in_example)):
         line = config_text[: config_text.index(f"`{name}`")].count("\n") + 1
         yield Finding(CONFIG_DOC, line, "env-example", f"{name} is documented but missing from .env.example")
+
+
+def check_env_additions(kit: Kit) -> Iterator[Finding]:
+    """With the team's own .env.example, every documented variable is there or in the kit's additions."""
+    config = kit.root / CONFIG_DOC
+    if not config.is_file():
+        return
+    listed: set[str] = set()
+    for name in (".env.example", ENV_ADDITIONS):
+        if (kit.root / name).is_file():
+            listed |= set(ENV_LINE.findall(kit.read(kit.root / name)))
+    config_text = kit.read(config)
+    for name in sorted(set(CONFIG_NAME.findall(config_text)) - listed):
+        line = config_text[: config_text.index(f"`{name}`")].count("\n") + 1
+        yield Finding(CONFIG_DOC, line, "env-example", f"{name} is documented but neither .env.example nor {ENV_ADDITIONS} lists it")
 
 
 CHECKS = (check_agents, check_references, check_jinja, check_json, check_env)

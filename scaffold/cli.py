@@ -59,6 +59,26 @@ def new(
     command.run(dest, data or [], defaults, template, vcs_ref, force)
 
 
+class DetectFormat(str, Enum):
+    human = "human"
+    json = "json"
+    answer = "answer"
+
+
+@app.command()
+def detect(
+    dest: Annotated[Path, typer.Argument(help="The repo to read.")] = Path("."),
+    output_format: Annotated[
+        DetectFormat, typer.Option("--format", help="Output: facts with evidence, JSON, or the `repo` Copier answer as YAML.")
+    ] = DetectFormat.human,
+    stack: Annotated[Optional[str], typer.Option("--stack", help="Read this service when the repo holds several.")] = None,
+) -> None:
+    """Print the stack, tools, commands and environment variables DEST uses, with evidence."""
+    from scaffold.commands import detect as command
+
+    raise typer.Exit(command.run(dest, output_format.value, stack))
+
+
 class Conflict(str, Enum):
     inline = "inline"
     rej = "rej"
@@ -72,11 +92,18 @@ def update(
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Reuse the recorded answers; take defaults for new questions.")
     ] = False,
+    data: Annotated[
+        Optional[list[str]],
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Change an answer (repeatable): a target, an agent, the database."),
+    ] = None,
+    redetect: Annotated[
+        bool, typer.Option("--redetect", help="Read the repo's facts again and show what changed.")
+    ] = False,
 ) -> None:
     """Merge template improvements into DEST, keeping the team's edits."""
     from scaffold.commands import update as command
 
-    raise typer.Exit(command.run(dest, vcs_ref, conflict.value, defaults))
+    raise typer.Exit(command.run(dest, vcs_ref, conflict.value, defaults, data or [], redetect))
 
 
 class OutputFormat(str, Enum):

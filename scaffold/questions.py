@@ -11,7 +11,7 @@ line that names the field and the valid choices.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,13 @@ class Interview:
     strict: bool = False
     context: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)
+    # Values read from the repo: they replace a question's default when its choices allow them,
+    # and `evidence` says where each was read, for the prompt.
+    detected: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, str] = field(default_factory=dict)
+    # Called with each answer as it is chosen: `new` reads the chosen service's facts once the stack
+    # is known, when the repo holds several.
+    refine: Callable[[str, Any], None] | None = None
 
     def __post_init__(self) -> None:
         # Same loader root and filters as Copier's, so `include 'templates/_stacks/...'` and
@@ -116,8 +123,13 @@ class Interview:
                 value = self.default(question, choices)
                 self.require_valid(question, value, choices)
             else:
-                value = ask(question, choices, self.default(question, choices), self.acceptor(question, choices))
+                shown = question
+                if note := self.evidence.get(question.name):
+                    shown = replace(question, help=f"{question.help or question.name} [detected: {note}]")
+                value = ask(shown, choices, self.default(question, choices), self.acceptor(question, choices))
             self.answers[question.name] = chosen[question.name] = value
+            if self.refine is not None:
+                self.refine(question.name, value)
         return chosen
 
     # -- rendering -------------------------------------------------------------
@@ -138,6 +150,10 @@ class Interview:
         return [Choice(str(self.render(label)), self.cast(question, self.render(value), single=True)) for label, value in pairs]
 
     def default(self, question: Question, choices: list[Choice]) -> Any:
+        if question.name in self.detected:
+            found = self.cast(question, self.detected[question.name])
+            if self.problem(question, found, choices) is None:
+                return found
         value = self.cast(question, self.render(question.default))
         if question.multiselect and value is None:
             return []

@@ -34,23 +34,27 @@ class InstallReport:
 @contextmanager
 def rendered_kit(source: TemplateSource, answers: dict[str, Any]) -> Iterator[Path]:
     """Yield a folder holding the kit Copier renders for `answers`."""
+    with tempfile.TemporaryDirectory(prefix="agentscaffold-") as tmp:
+        yield render_into(source, answers, Path(tmp) / "kit")
+
+
+def render_into(source: TemplateSource, answers: dict[str, Any], staging: Path) -> Path:
+    """Render the kit for `answers` into the new folder `staging`, and return it."""
     from copier import run_copy
     from copier.errors import CopierError
     from jinja2 import TemplateError
 
-    with tempfile.TemporaryDirectory(prefix="agentscaffold-") as tmp:
-        staging = Path(tmp) / "kit"
-        try:
-            with git_environment(source.git_env):
-                run_copy(
-                    source.src, staging, data=answers, defaults=True, overwrite=True, quiet=True, unsafe=False,
-                    vcs_ref=source.vcs_ref,
-                )
-        except CopierError as error:
-            raise UsageError(f"copier: {error}") from None
-        except TemplateError as error:  # a broken template (say, a fork's), not a crash of ours
-            raise UsageError(f"template {source.src}: {type(error).__name__}: {error}") from None
-        yield staging
+    try:
+        with git_environment(source.git_env):
+            run_copy(
+                source.src, staging, data=answers, defaults=True, overwrite=True, quiet=True, unsafe=False,
+                vcs_ref=source.vcs_ref,
+            )
+    except CopierError as error:
+        raise UsageError(f"copier: {error}") from None
+    except TemplateError as error:  # a broken template (say, a fork's), not a crash of ours
+        raise UsageError(f"template {source.src}: {type(error).__name__}: {error}") from None
+    return staging
 
 
 def check_destination(dest: Path) -> None:
@@ -72,14 +76,21 @@ def check_destination(dest: Path) -> None:
     os.unlink(probe)
 
 
-def install(staging: Path, dest: Path, force: bool) -> InstallReport:
-    """Copy every rendered file into `dest`; existing files only with `force`."""
+def plan_install(staging: Path, dest: Path, force: bool) -> tuple[list[tuple[Path, Path, str]], InstallReport]:
+    """Decide, file by file, what `install` will do, and refuse before anything is written.
+
+    Every target is checked first: no component below DEST may be a symbolic link (a link could
+    lead the write out of the repo, or onto a system file when run as root), a folder on the way
+    must not be a file, and a file to overwrite must not be a folder.
+    """
     report = InstallReport()
+    writes: list[tuple[Path, Path, str]] = []
     for source in sorted(p for p in staging.rglob("*") if p.is_file()):
         relative = source.relative_to(staging).as_posix()
         target = dest / relative
+        refuse_unsafe_target(dest, relative)
         if target.exists():
-            if target.is_file() and filecmp.cmp(source, target, shallow=False):
+            if filecmp.cmp(source, target, shallow=False):
                 report.unchanged.append(relative)
                 continue
             if not force:
@@ -88,7 +99,86 @@ def install(staging: Path, dest: Path, force: bool) -> InstallReport:
             report.overwritten.append(relative)
         else:
             report.created.append(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        shutil.copymode(source, target)
+        writes.append((source, target, relative))
+    return writes, report
+
+
+def refuse_unsafe_target(dest: Path, relative: str) -> None:
+    current = dest
+    parts = relative.split("/")
+    for index, part in enumerate(parts):
+        current = current / part
+        shown = "/".join(parts[: index + 1])
+        if current.is_symlink():
+            raise UsageError(f"{shown} is a symbolic link; refusing to write through it (nothing was written)")
+        if not current.exists():
+            return
+        last = index == len(parts) - 1
+        if not last and not current.is_dir():
+            raise UsageError(f"{shown} is a file, but the kit needs a folder there (nothing was written)")
+        if last and current.is_dir():
+            raise UsageError(f"{shown} is a folder, but the kit writes a file there (nothing was written)")
+
+
+def install(staging: Path, dest: Path, force: bool) -> InstallReport:
+    """Copy the rendered kit into `dest`, all or nothing; existing files only with `force`.
+
+    Each file is first written beside its target under a temporary name; only when every one has
+    been written are they renamed into place. Any failure removes what was written, restores what
+    was replaced and leaves DEST as it was.
+    """
+    writes, report = plan_install(staging, dest, force)
+    made_dirs: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    replaced: list[tuple[Path, bytes]] = []
+    placed: list[Path] = []
+    try:
+        if writes and not dest.exists():
+            missing = [folder for folder in (dest, *dest.parents) if not folder.exists()]
+            for folder in reversed(missing):
+                folder.mkdir()
+                made_dirs.append(folder)
+        for source, target, relative in writes:
+            for parent in reversed([p for p in target.relative_to(dest).parents if p != Path(".")]):
+                folder = dest / parent
+                if not folder.exists():
+                    folder.mkdir()
+                    made_dirs.append(folder)
+            temporary = target.with_name(f".{target.name}.agentscaffold-tmp")
+            shutil.copyfile(source, temporary)
+            shutil.copymode(source, temporary)
+            staged.append((temporary, target))
+        for temporary, target in staged:
+            if target.exists():
+                replaced.append((target, target.read_bytes()))
+            os.replace(temporary, target)
+            placed.append(target)
+    except OSError as error:
+        _roll_back(staged, placed, replaced, made_dirs)
+        where = Path(error.filename).relative_to(dest).as_posix() if error.filename and _inside(Path(error.filename), dest) else (error.filename or dest)
+        raise UsageError(f"cannot write {where}: {error.strerror or error}; nothing was written") from None
     return report
+
+
+def _roll_back(staged, placed, replaced, made_dirs) -> None:
+    restored = {target: data for target, data in replaced}
+    for temporary, _target in staged:
+        temporary.unlink(missing_ok=True)
+    for target in placed:
+        if target in restored:
+            target.write_bytes(restored[target])
+        else:
+            target.unlink(missing_ok=True)
+    for folder in reversed(made_dirs):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True

@@ -13,10 +13,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 import yaml
 
+from scaffold.commands.new import parse_data
 from scaffold.errors import UsageError
 from scaffold.kit import ANSWERS_FILE
 from scaffold.template import TemplateSource
@@ -24,12 +26,17 @@ from scaffold.template import TemplateSource
 CONFLICT_MARKER = "<<<<<<< before updating"
 
 
-def run(dest: Path, vcs_ref: str | None, conflict: str, defaults: bool) -> int:
+def run(dest: Path, vcs_ref: str | None, conflict: str, defaults: bool, data: list[str], redetect: bool) -> int:
     repo = dest.resolve()
     answers = _recorded_answers(repo)
     if not defaults and not sys.stdin.isatty():
         raise UsageError("stdin is not a terminal; pass --defaults to reuse the recorded answers")
+    changes: dict[str, Any] = dict(parse_data(data))
     source = TemplateSource.recorded(answers["_src_path"], vcs_ref)
+    if changes:
+        _validate_changes(source, answers, changes)
+    if redetect:
+        changes["repo"] = _redetected(repo, answers)
 
     from scaffold.bundle import git_environment
 
@@ -37,10 +44,12 @@ def run(dest: Path, vcs_ref: str | None, conflict: str, defaults: bool) -> int:
         target = vcs_ref or _newest_tag(source.src)
         current = str(answers["_commit"])
         _refuse_downgrade(current, target)
-        if target == current:
+        if target == current and not changes:
             typer.echo(f"Already at {current}; nothing to update.")
             return 0
-        _run_copier_update(repo, target, conflict, defaults)
+        if changes:
+            changes = _with_team_files(repo, source, answers, changes, current, target)
+        _run_copier_update(repo, target, conflict, defaults, changes)
 
     conflicted = _conflicted_files(repo, conflict)
     if conflicted:
@@ -50,8 +59,74 @@ def run(dest: Path, vcs_ref: str | None, conflict: str, defaults: bool) -> int:
         how = "edit the files between the <<<<<<< and >>>>>>> markers" if conflict == "inline" else "apply or discard each .rej file, then delete it"
         typer.echo(f"Resolve them ({how}), then commit.")
         return 1
-    typer.echo(f"Updated from {current} to {target}. Review with `git diff`, then commit.")
+    what = f"from {current} to {target}" if target != current else f"at {current}"
+    typer.echo(f"Updated {what}. Review with `git diff`, then commit.")
     return 0
+
+
+def _validate_changes(source: TemplateSource, answers: dict, changes: dict[str, Any]) -> None:
+    """Check changed answers the way `new` does, against the recorded ones, before Copier runs."""
+    from scaffold.questions import Interview
+
+    recorded = {k: v for k, v in answers.items() if not k.startswith("_") and k not in changes}
+    interview = Interview(source.root, {k: str(v) for k, v in changes.items()}, source.strict_undefined)
+    interview.detected = recorded
+    chosen = interview.run(source.questions, None)
+    changes.update({key: chosen[key] for key in changes if key in chosen})
+
+
+def _redetected(repo: Path, answers: dict) -> dict:
+    """The repo facts read again, with what changed since they were recorded."""
+    from scaffold.adopt import repo_answer
+    from scaffold.detect import detect
+
+    fresh = repo_answer(detect(repo, answers.get("stack")), repo)
+    before = (answers.get("repo") or {}).get("concerns", {})
+    after = fresh.get("concerns", {})
+    changed = False
+    for concern in sorted(set(before) | set(after)):
+        old, new = before.get(concern, {}).get("label"), after.get(concern, {}).get("label")
+        if old != new:
+            changed = True
+            typer.echo(f"  {concern}: {old or 'none'} -> {new or 'none'}")
+    old_env = {v["name"] for v in (answers.get("repo") or {}).get("env", [])}
+    new_env = {v["name"] for v in fresh.get("env", [])}
+    for name in sorted(new_env - old_env):
+        changed = True
+        typer.echo(f"  environment: + {name}")
+    for name in sorted(old_env - new_env):
+        changed = True
+        typer.echo(f"  environment: - {name}")
+    if not changed:
+        typer.echo("The repo facts have not changed.")
+    return fresh
+
+
+def _with_team_files(repo: Path, source: TemplateSource, answers: dict, changes: dict, current: str, target: str) -> dict:
+    """Record as the team's any file the changed answers would newly write over.
+
+    A changed answer (a new target, agent or database) can make the kit write a path the team
+    already has, say its own GEMINI.md. Copier would overwrite it; recording it in `team_owned`
+    keeps it out of the render instead, as `new` does.
+    """
+    import tempfile
+
+    from scaffold.render import render_into
+
+    old_answers = {k: v for k, v in answers.items() if not k.startswith("_")}
+    new_answers = old_answers | changes
+    with tempfile.TemporaryDirectory(prefix="agentscaffold-") as tmp:
+        before = _paths(render_into(TemplateSource.recorded(source.src, current), old_answers, Path(tmp) / "before"))
+        after = _paths(render_into(TemplateSource.recorded(source.src, target), new_answers, Path(tmp) / "after"))
+    owned = list(new_answers.get("team_owned") or [])
+    owned += [path for path in sorted(after - before) if (repo / path).exists() and path not in owned]
+    if owned != list(old_answers.get("team_owned") or []):
+        changes = changes | {"team_owned": owned}
+    return changes
+
+
+def _paths(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess:
@@ -102,13 +177,13 @@ def _refuse_downgrade(current: str, target: str) -> None:
         return  # a branch or commit: Copier decides
 
 
-def _run_copier_update(repo: Path, target: str, conflict: str, defaults: bool) -> None:
+def _run_copier_update(repo: Path, target: str, conflict: str, defaults: bool, changes: dict[str, Any]) -> None:
     from copier import run_update
     from copier.errors import CopierError
 
     try:
         run_update(
-            str(repo), vcs_ref=target, defaults=defaults, conflict=conflict, overwrite=True,
+            str(repo), data=changes, vcs_ref=target, defaults=defaults, conflict=conflict, overwrite=True,
             skip_answered=True, quiet=True, unsafe=False,
         )
     except CopierError as error:

@@ -22,6 +22,11 @@ from scaffold.detect.tree import RepoTree
 __all__ = ["CONCERNS", "Confidence", "EnvVar", "Evidence", "Fact", "Reading", "RepoFacts", "detect"]
 
 LANGUAGE_OF_STACK = {"django": "python", "fastapi": "python", "express": "node", "go": "go"}
+# Source files of any language: a repo holding them is not empty, even when no stack we know is found.
+CODE_SUFFIXES = (
+    ".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".go", ".rb", ".php", ".java", ".kt", ".cs", ".rs",
+    ".ex", ".exs", ".scala", ".swift", ".c", ".cc", ".cpp",
+)
 
 
 @dataclass
@@ -44,7 +49,7 @@ def detect(path: Path, stack: str | None = None) -> RepoFacts:
     tree = RepoTree(path)
     ecosystems = _ecosystems()
     candidates = _rank([fact for module in ecosystems.values() for fact in module.candidates(tree)])
-    result = RepoFacts(stacks=candidates)
+    result = RepoFacts(stacks=candidates, code_files=sum(1 for p in tree.files if p.endswith(CODE_SUFFIXES)))
     chosen = [c for c in candidates if c.id == stack] if stack else candidates
     if len(chosen) != 1:
         # None or several: the caller says so and asks; nothing is guessed.
