@@ -114,18 +114,28 @@ class RepoCommands:
                 match = YAML_RUN.match(line.text)
                 if not match:
                     continue
-                first = match.group(1).strip().strip("'\"")
+                first = _unquoted(match.group(1).strip())
                 if first:
                     found.append(Command(first, Evidence(path, line.number), origin))
                     continue
-                # A block scalar: the indented lines after it, each its own command.
+                # A block scalar: the indented lines after it, each its own command; a line ending in `\`
+                # continues on the next (`uv run pytest \` then its flags), so the pieces are one command.
                 indent = len(line.text) - len(line.text.lstrip())
+                pending: Command | None = None
                 for follow in lines[index + 1 :]:
                     body = follow.text.strip()
                     if follow.text.strip() and len(follow.text) - len(follow.text.lstrip()) <= indent:
                         break
-                    if body and not body.startswith("#"):
-                        found.append(Command(body.lstrip("- ").strip(), Evidence(path, follow.number), origin))
+                    if pending is not None:
+                        text = pending.text + " " + body.rstrip("\\").strip()
+                        pending = Command(text.strip(), pending.evidence, origin)
+                    elif body and not body.startswith("#"):
+                        pending = Command(body.lstrip("- ").rstrip("\\").strip(), Evidence(path, follow.number), origin)
+                    if pending is not None and not body.endswith("\\"):
+                        found.append(pending)
+                        pending = None
+                if pending is not None:
+                    found.append(pending)
         return found
 
     def _tox(self) -> list[Command]:
@@ -153,6 +163,13 @@ class RepoCommands:
                 if sep and command.strip():
                     found.append(Command(command.strip(), Evidence(path, line.number), "procfile", name.strip()))
         return found
+
+
+def _unquoted(value: str) -> str:
+    """A YAML scalar without its quotes; quotes inside a command (`test -z "$(gofmt -l .)"`) stay."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
 
 
 def load_yaml(tree: RepoTree, path: str):

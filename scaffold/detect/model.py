@@ -95,15 +95,15 @@ CONCERNS: dict[str, str] = {
     "validation": "drf | django-forms | django-ninja | pydantic | marshmallow | joi | zod | "
     "express-validator | yup | celebrate | ajv | class-validator | go-playground-validator | ozzo-validation",
     "api_docs": "drf-spectacular | drf-yasg | fastapi-openapi | swagger-jsdoc | tsoa | zod-to-openapi | "
-    "swaggo | oapi-codegen | ogen",
+    "openapi-file | express-openapi-validator | swaggo | oapi-codegen | ogen",
     "package_manager": "uv | poetry | pipenv | pip | pdm | npm | yarn | pnpm | bun | go-modules "
     "(details: install command)",
     "lint": "ruff | flake8 | black | pylint | isort | mypy | eslint | biome | prettier | standard | "
-    "golangci-lint | staticcheck | gofmt",
+    "tslint | golangci-lint | staticcheck | gofmt",
     "container": "docker (details: base image, cmd)",
     "process": "gunicorn | uvicorn | uwsgi | daphne | pm2 | node | procfile | binary",
     "settings": "django-settings | pydantic-settings | django-environ | decouple | dotenv | config-module | "
-    "envalid | viper | envconfig | caarlos0-env | koanf | os-getenv",
+    "envalid | node-env-file | viper | envconfig | caarlos0-env | koanf | cleanenv | os-getenv",
 }
 
 
@@ -117,8 +117,10 @@ class RepoFacts:
     env: list[EnvVar] = field(default_factory=list)
     # Files an agent should model new work on: "test", "route", "model", "settings", "logging", ...
     exemplars: dict[str, Evidence] = field(default_factory=dict)
-    # Repo hazards: existing kit-like files, .gitignore hiding kit folders, ...
+    # Things a user should know: several settings modules, a stack we have no data for, ...
     notes: list[str] = field(default_factory=list)
+    # How many source files the repo has: a repo with code but no known stack is not an empty repo.
+    code_files: int = 0
 
     @property
     def has_code(self) -> bool:
@@ -146,4 +148,5 @@ class RepoFacts:
             "env": [plain(asdict(v)) for v in self.env],
             "exemplars": {k: str(v) for k, v in self.exemplars.items()},
             "notes": list(self.notes),
+            "code_files": self.code_files,
         }
