@@ -270,7 +270,8 @@ def test_commonjs_boilerplate_facts(tmp_path: Path) -> None:
         "swagger-jsdoc", "swagger-jsdoc 6 + swagger-ui-express", {"ui": "swagger-ui-express"})
 
     manager = facts["package_manager"]
-    assert (manager.id, manager.label, manager.evidence) == ("npm", "npm (package-lock.json)", Evidence("package-lock.json"))
+    assert (manager.id, manager.label, manager.evidence) == (
+        "npm", "npm (package-lock.json)", Evidence("package-lock.json"))
     assert manager.details == {"install": "npm ci"}
 
     lint = facts["lint"]
@@ -519,7 +520,8 @@ def test_typescript_esm_prisma_service(tmp_path: Path) -> None:
 
     assert facts["framework"].details == {"version": "5.0.1"}
     database = facts["database"]
-    assert (database.id, database.label, database.evidence) == ("postgresql", "PostgreSQL", Evidence("prisma/schema.prisma", 6))
+    assert (database.id, database.label, database.evidence) == (
+        "postgresql", "PostgreSQL", Evidence("prisma/schema.prisma", 6))
     assert database.confidence == Confidence.high
     assert database.details == {}  # Prisma 5's own engine: no Node driver to name
     assert (facts["orm"].id, facts["orm"].label, facts["orm"].evidence) == (
@@ -553,7 +555,8 @@ def test_typescript_esm_prisma_service(tmp_path: Path) -> None:
     assert (facts["validation"].id, facts["validation"].label) == ("zod", "Zod 3")
 
     manager = facts["package_manager"]
-    assert (manager.id, manager.label, manager.evidence) == ("pnpm", "pnpm 9.1 (pnpm-lock.yaml)", Evidence("package.json", 5))
+    assert (manager.id, manager.label, manager.evidence) == (
+        "pnpm", "pnpm 9.1 (pnpm-lock.yaml)", Evidence("package.json", 5))
     assert manager.details == {"install": "pnpm install --frozen-lockfile"}
     assert facts["lint"].details == {"config": "eslint.config.js", "run": "pnpm lint"}
 
@@ -687,8 +690,14 @@ FULLSTACK = {
         app.use('/api/products', products);
         module.exports = app;
         """,
-    "server/src/db.js": "const knex = require('knex');\nmodule.exports = knex(require('../knexfile')[process.env.NODE_ENV || 'development']);\n",
-    "server/src/queues/email.js": "const Queue = require('bull');\nmodule.exports = new Queue('email', process.env.REDIS_URL);\n",
+    "server/src/db.js": """
+        const knex = require('knex');
+        module.exports = knex(require('../knexfile')[process.env.NODE_ENV || 'development']);
+        """,
+    "server/src/queues/email.js": """
+        const Queue = require('bull');
+        module.exports = new Queue('email', process.env.REDIS_URL);
+        """,
     "server/src/worker.js": "const emailQueue = require('./queues/email');\nemailQueue.process(async () => {});\n",
     "server/src/routes/products.js": """
         const express = require('express');
@@ -776,7 +785,8 @@ def test_server_folder_beside_a_react_client(tmp_path: Path) -> None:
     assert (process.id, process.label, process.details) == ("node", "node src/index.js", {"cmd": "yarn start"})
     assert process.confidence == Confidence.medium
     settings = facts["settings"]
-    assert (settings.id, settings.label, settings.details) == ("dotenv", "dotenv 16", {"loader": "dotenv", "path": "server/src/index.js"})
+    assert (settings.id, settings.label) == ("dotenv", "dotenv 16")
+    assert settings.details == {"loader": "dotenv", "path": "server/src/index.js"}
     assert "lint" not in facts and "container" not in facts and "cache" not in facts
 
     assert exemplars == {
@@ -875,7 +885,8 @@ def test_workspace_api_package_is_the_root(tmp_path: Path) -> None:
     # The hoisted lockfile at the workspace root resolves the api's range.
     assert facts["framework"].details == {"version": "4.21.1"}
     manager = facts["package_manager"]
-    assert (manager.id, manager.evidence, manager.details) == ("npm", Evidence("package-lock.json"), {"install": "npm ci"})
+    assert (manager.id, manager.evidence) == ("npm", Evidence("package-lock.json"))
+    assert manager.details == {"install": "npm ci"}
     # The placeholder test script is no test command, and no runner is installed: no test fact.
     assert "test" not in facts
     assert notes == ['scripts.test is npm\'s placeholder ("no test specified"): the repo has no test command.']
@@ -1025,3 +1036,26 @@ def test_node_pg_migrate_bullmq_and_redis(tmp_path: Path) -> None:
         "model": Evidence("src/db/users.js"),
         "migration": Evidence("db/migrations/1715000000000_create-users.js"),
     }
+
+
+def test_yarn_berry_lockfile_and_a_module_marker_package(tmp_path: Path) -> None:
+    repo = write_repo(tmp_path / "svc", {
+        "package.json": '{\n  "packageManager": "yarn@4.2.2",\n  "dependencies": {\n    "express": "^4.19.0"\n  }\n}\n',
+        "yarn.lock": """
+            __metadata:
+              version: 8
+
+            "express@npm:^4.19.0":
+              version: 4.19.2
+              resolution: "express@npm:4.19.2"
+            """,
+        # A `{"type": "module"}` marker is not a package of its own: its folder's code is the service's.
+        "src/esm/package.json": '{"type": "module"}\n',
+        "src/esm/routes.js": "import { Router } from 'express';\nexport const router = Router();\n",
+    })
+    facts, exemplars, _notes = read(repo, "")
+    assert facts["framework"].details == {"version": "4.19.2"}
+    manager = facts["package_manager"]
+    assert (manager.id, manager.label, manager.evidence) == ("yarn", "Yarn 4.2 (yarn.lock)", Evidence("package.json", 2))
+    assert manager.details == {"install": "yarn install --immutable"}
+    assert exemplars == {"route": Evidence("src/esm/routes.js")}
