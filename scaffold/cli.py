@@ -52,11 +52,14 @@ def new(
     ] = None,
     vcs_ref: Annotated[Optional[str], typer.Option("--vcs-ref", help="Template git ref to use.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that already exist.")] = False,
+    service: Annotated[
+        Optional[str], typer.Option("--service", metavar="FOLDER", help="The service's folder, when the repo holds several.")
+    ] = None,
 ) -> None:
-    """Ask about the backend stack and write the agent kit into DEST."""
+    """Read DEST's code, ask about the backend stack, and write the agent kit into DEST."""
     from scaffold.commands import new as command
 
-    command.run(dest, data or [], defaults, template, vcs_ref, force)
+    command.run(dest, data or [], defaults, template, vcs_ref, force, service)
 
 
 class DetectFormat(str, Enum):
@@ -71,12 +74,15 @@ def detect(
     output_format: Annotated[
         DetectFormat, typer.Option("--format", help="Output: facts with evidence, JSON, or the `repo` Copier answer as YAML.")
     ] = DetectFormat.human,
-    stack: Annotated[Optional[str], typer.Option("--stack", help="Read this service when the repo holds several.")] = None,
+    stack: Annotated[Optional[str], typer.Option("--stack", help="Read this stack's service when the repo holds several.")] = None,
+    service: Annotated[
+        Optional[str], typer.Option("--service", metavar="FOLDER", help="Read the service in this folder.")
+    ] = None,
 ) -> None:
     """Print the stack, tools, commands and environment variables DEST uses, with evidence."""
     from scaffold.commands import detect as command
 
-    raise typer.Exit(command.run(dest, output_format.value, stack))
+    raise typer.Exit(command.run(dest, output_format.value, stack, service))
 
 
 class Conflict(str, Enum):

@@ -18,12 +18,13 @@ from scaffold.detect import RepoFacts, detect
 from scaffold.errors import UsageError
 
 
-def run(dest: Path, output_format: str, stack: str | None) -> int:
+def run(dest: Path, output_format: str, stack: str | None, service: str | None) -> int:
     if not dest.is_dir():
         raise UsageError(f"DEST {dest} is not a folder" if dest.exists() else f"DEST {dest} does not exist")
-    facts = detect(dest, stack)
-    if stack and not facts.stacks:
-        raise UsageError(f"--stack {stack}: no {stack} service found in {dest}")
+    facts = detect(dest, stack, service)
+    if (stack or service is not None) and not facts.stacks:
+        what = " ".join(filter(None, [f"--stack {stack}" if stack else "", f"--service {service}" if service is not None else ""]))
+        raise UsageError(f"{what}: no such service found in {dest}")
     if output_format == "json":
         typer.echo(json.dumps(facts.to_json(), indent=2))
     elif output_format == "answer":
@@ -40,7 +41,7 @@ def _print_human(facts: RepoFacts) -> None:
     if len(facts.stacks) > 1:
         found = ", ".join(f"{s.id} in {s.details.get('root') or '.'} ({s.evidence})" for s in facts.stacks)
         typer.echo(f"Found {len(facts.stacks)} services: {found}.")
-        typer.echo("Pick one with --stack (and `agentscaffold new --data stack=...`).")
+        typer.echo("Pick one with --stack or --service FOLDER (the same for `agentscaffold new`, with --data stack=...).")
         return
     service = facts.stacks[0]
     typer.echo(f"Stack: {service.id} in {facts.root or '.'} ({service.evidence}, {service.confidence.value})")

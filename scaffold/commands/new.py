@@ -36,21 +36,26 @@ def parse_data(pairs: list[str]) -> dict[str, str]:
     return data
 
 
-def run(dest: Path, data: list[str], defaults: bool, template: str | None, vcs_ref: str | None, force: bool) -> None:
+def run(
+    dest: Path, data: list[str], defaults: bool, template: str | None, vcs_ref: str | None, force: bool,
+    service: str | None = None,
+) -> None:
     given = parse_data(data)
     check_destination(dest)
     refuse_existing_kit(dest)
     interactive = not defaults and sys.stdin.isatty()
-    facts = detect(dest, given.get(STACK_QUESTION)) if dest.is_dir() else RepoFacts()
+    facts = detect(dest, given.get(STACK_QUESTION), service) if dest.is_dir() else RepoFacts()
+    if service is not None and not facts.stacks:
+        raise UsageError(f"--service {service}: no Django, FastAPI, Express or Go service found there")
     if problem := stack_problem(facts, given):
-        if not interactive:
-            raise UsageError(f"{problem}; pass --data stack=django|fastapi|express|go")
+        if not interactive or len(facts.stacks) > 1 and STACK_QUESTION in given:
+            raise UsageError(problem)
         typer.echo(problem, err=True)
 
     source = TemplateSource(template, vcs_ref) if template else TemplateSource.bundled(vcs_ref)
     interview = Interview(source.root, given, source.strict_undefined, context={"_folder_name": dest.resolve().name})
     learn_from(interview, facts, dest)
-    interview.refine = lambda name, value: _redetect(interview, dest, name, value, facts)
+    interview.refine = lambda name, value: _redetect(interview, dest, name, value, facts, service)
     if not defaults and not interactive and _unanswered(source, given):
         raise UsageError("stdin is not a terminal; pass --defaults (and --data KEY=VALUE for your choices)")
     if interactive:
@@ -89,15 +94,17 @@ def refuse_existing_kit(dest: Path) -> None:
 
 
 def stack_problem(facts: RepoFacts, given: dict[str, str]) -> str | None:
-    """One line when the stack cannot be told from the repo, or None."""
-    if STACK_QUESTION in given:
-        return None
+    """One line when the repo does not tell which service the kit is for, or None."""
     if len(facts.stacks) > 1:
-        found = ", ".join(f"{s.id} ({s.evidence})" for s in facts.stacks)
-        return f"found {len(facts.stacks)} services in this repo: {found}; which one is the kit for?"
-    if not facts.stacks and facts.code_files:
-        return f"this repo has code ({facts.code_files} source files) but no Django, FastAPI, Express or Go service was recognised"
-    return None
+        found = ", ".join(f"{s.id} in {s.details.get('root') or '.'} ({s.evidence})" for s in facts.stacks)
+        how = "pass --service FOLDER" if STACK_QUESTION in given else "pass --data stack=django|fastapi|express|go (and --service FOLDER)"
+        return f"found {len(facts.stacks)} services in this repo: {found}; {how}"
+    if STACK_QUESTION in given or not facts.code_files or facts.stacks:
+        return None
+    return (
+        f"this repo has code ({facts.code_files} source files) but no Django, FastAPI, Express or Go service "
+        "was recognised; pass --data stack=django|fastapi|express|go"
+    )
 
 
 def learn_from(interview: Interview, facts: RepoFacts, dest: Path) -> None:
@@ -115,11 +122,11 @@ def learn_from(interview: Interview, facts: RepoFacts, dest: Path) -> None:
             interview.evidence[name] = note
 
 
-def _redetect(interview: Interview, dest: Path, name: str, value: Any, facts: RepoFacts) -> None:
+def _redetect(interview: Interview, dest: Path, name: str, value: Any, facts: RepoFacts, service: str | None) -> None:
     """Once the stack is chosen, read that service's facts (the first reading may hold several)."""
     if name != STACK_QUESTION or facts.stack == value or not dest.is_dir():
         return
-    chosen = detect(dest, value)
+    chosen = detect(dest, value, service)
     learn_from(interview, chosen if chosen.stacks else RepoFacts(), dest)
 
 

@@ -44,18 +44,22 @@ def _ecosystems():
     return {"python": python, "node": node, "go": golang}
 
 
-def detect(path: Path, stack: str | None = None) -> RepoFacts:
-    """The facts of the repo at `path`; `stack` picks one service when several are found."""
+def detect(path: Path, stack: str | None = None, root: str | None = None) -> RepoFacts:
+    """The facts of the repo at `path`; `stack` and `root` pick one service when several are found."""
     tree = RepoTree(path)
     ecosystems = _ecosystems()
     candidates = _rank([fact for module in ecosystems.values() for fact in module.candidates(tree)])
     result = RepoFacts(stacks=candidates, code_files=sum(1 for p in tree.files if p.endswith(CODE_SUFFIXES)))
-    chosen = [c for c in candidates if c.id == stack] if stack else candidates
+    chosen = [
+        c for c in candidates
+        if (not stack or c.id == stack) and (root is None or c.details.get("root", "") == root.strip("/"))
+    ]
+    if stack or root is not None:
+        result.stacks = chosen
     if len(chosen) != 1:
         # None or several: the caller says so and asks; nothing is guessed.
         return result
     service = chosen[0]
-    result.stacks = [service] if stack else candidates
     result.root = service.details.get("root", "")
     language = LANGUAGE_OF_STACK[service.id]
     commands = RepoCommands(tree, result.root)
@@ -70,7 +74,12 @@ def detect(path: Path, stack: str | None = None) -> RepoFacts:
 
 
 def _rank(candidates: list[Fact]) -> list[Fact]:
-    """One candidate per (stack, root), the surest and shallowest first."""
+    """One candidate per service, the surest and shallowest first.
+
+    A stack found in a folder and again below it is one service (keep the outer folder); the same
+    stack in sibling folders is several services, all reported. A low-confidence candidate (a Go
+    CLI without a server, say) counts only when nothing surer was found.
+    """
     order = {Confidence.high: 0, Confidence.medium: 1, Confidence.low: 2}
     unique: dict[tuple[str, str], Fact] = {}
     for fact in candidates:
@@ -78,11 +87,15 @@ def _rank(candidates: list[Fact]) -> list[Fact]:
         if key not in unique or order[fact.confidence] < order[unique[key].confidence]:
             unique[key] = fact
     ranked = sorted(unique.values(), key=lambda f: (order[f.confidence], f.details.get("root", "").count("/"), f.id))
-    # A service found at several depths is one service: keep its shallowest root.
-    seen: set[str] = set()
-    kept = []
+    if any(f.confidence is not Confidence.low for f in ranked):
+        ranked = [f for f in ranked if f.confidence is not Confidence.low]
+    kept: list[Fact] = []
     for fact in ranked:
-        if fact.id not in seen:
-            seen.add(fact.id)
+        root = fact.details.get("root", "")
+        if not any(k.id == fact.id and _contains(k.details.get("root", ""), root) for k in kept):
             kept.append(fact)
     return kept
+
+
+def _contains(outer: str, inner: str) -> bool:
+    return outer == "" or inner == outer or inner.startswith(outer + "/")
