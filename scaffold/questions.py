@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import re
+
 import yaml
 from jinja2 import FileSystemLoader, StrictUndefined, Undefined, meta
 from jinja2.sandbox import SandboxedEnvironment
@@ -25,6 +27,9 @@ from scaffold.errors import UsageError
 # and validates a raw answer, raising UsageError with a one-line reason.
 Asker = Callable[["Question", list["Choice"], Any, Callable[[Any], Any]], Any]
 
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and isolates:
+# typed into free text they would reach every file the kit writes (and a terminal that shows it).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 TRUE_WORDS = {"y", "yes", "t", "true", "on", "1"}
 FALSE_WORDS = {"n", "no", "f", "false", "off", "0"}
 
@@ -89,6 +94,8 @@ class Interview:
     # Called with each answer as it is chosen: `new` reads the chosen service's facts once the stack
     # is known, when the repo holds several.
     refine: Callable[[str, Any], None] | None = None
+    # One line per answer that was changed on the way in (control characters removed).
+    notices: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Same loader root and filters as Copier's, so `include 'templates/_stacks/...'` and
@@ -181,7 +188,13 @@ class Interview:
             except (TypeError, ValueError):
                 noun = "a whole number" if kind == "int" else "a number"
                 raise UsageError(f"{question.name}: {raw!r} is not {noun}") from None
-        return "" if raw is None else str(raw)
+        text = "" if raw is None else str(raw)
+        cleaned = CONTROL_CHARACTERS.sub("", text)
+        if cleaned != text:
+            notice = f"{question.name}: removed {len(text) - len(cleaned)} control character(s)"
+            if notice not in self.notices:
+                self.notices.append(notice)
+        return cleaned
 
     def problem(self, question: Question, value: Any, choices: list[Choice]) -> str | None:
         """Why `value` is not acceptable, as one line, or None."""

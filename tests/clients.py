@@ -72,7 +72,7 @@ def claude_load_agents(project: Path, home: Path) -> ClaudeLoad:
         input=json.dumps(request) + "\n", cwd=project, capture_output=True, text=True, timeout=120,
         env=client_env(home, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", DISABLE_AUTOUPDATER="1"),
     )
-    response = next((json.loads(line) for line in result.stdout.splitlines() if '"control_response"' in line), None)
+    response = next((json.loads(line) for line in result.stdout.split("\n") if '"control_response"' in line), None)
     assert response is not None, f"no control_response from claude (exit {result.returncode}):\n{result.stderr[-2000:]}"
     agents = {agent["name"]: agent for agent in response["response"]["response"]["agents"]}
     agents_dir = str(project / ".claude" / "agents")

@@ -169,7 +169,8 @@ def test_two_services_are_reported_not_guessed(tmp_path):
     assert result.returncode == 2
     line = result.stderr.strip()
     assert len(line.splitlines()) == 1 and "Traceback" not in line
-    assert "express (gateway/package.json" in line and "fastapi (api/requirements.txt" in line and "--data stack=" in line
+    assert "express in gateway (gateway/package.json" in line and "fastapi in api (api/requirements.txt" in line
+    assert "--data stack=" in line
     assert not (repo / ".copier-answers.yml").exists() and not (repo / ".claude").exists()
 
     chosen = run_cli("new", ".", "--defaults", "--data", "stack=fastapi", cwd=repo)

@@ -125,8 +125,10 @@ def test_existing_files_are_left_alone_without_force(tmp_path):
     assert "Left alone" in result.stdout and "CLAUDE.md" in result.stdout
     assert (dest / ".claude/agents/backend-developer.md").is_file()
 
-    again = new_kit(dest)
-    assert "already up to date" in again.stdout
+    again = run_cli("new", str(dest), "--defaults")  # a second kit would mix with the first
+    assert again.returncode == 2 and "agentscaffold update --data" in again.stderr
+    assert (dest / "CLAUDE.md").read_text() == "# Our own instructions\n"
+    (dest / ".copier-answers.yml").unlink()
 
     forced = run_cli("new", str(dest), "--defaults", "--force")
     assert forced.returncode == 0, forced.stderr

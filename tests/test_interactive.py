@@ -101,3 +101,29 @@ def test_prompts_stack_first_then_only_valid_choices(tmp_path: Path):
     assert answers["agents"] == ["backend-developer", "tech-lead", "qa-tester", "devops-engineer", "security-specialist", "code-reviewer"]
     assert answers["targets"] == ["claude", "agents_md"]
     assert (dest / "docs/context/backend/go-mysql-best-practices.md").is_file()
+
+
+def test_a_repo_with_code_pre_selects_what_it_uses_and_shows_the_evidence(tmp_path: Path):
+    import adopt_fixtures
+    from repos import write_repo
+
+    repo = write_repo(tmp_path / "polls", adopt_fixtures.DJANGO_UNITTEST)
+    terminal = Terminal([*cli_command(), "new", str(repo)])
+    stack_prompt = terminal.wait_for("[detected: Django 4.2.11 (requirements.txt:1)]")
+    assert "Backend stack" in stack_prompt
+    terminal.answer("Backend stack", ENTER)
+    terminal.wait_for("[detected: PostgreSQL (mysite/settings.py:12)]")
+    terminal.answer("Primary database", ENTER)
+    for prompt in ("Cache", "Background task queue", "Project name", "What the project does", "Model for the agents",
+                   "Test-driven", "coverage target", "How strictly", "Contract-first", "memory file",
+                   "Agents in the team", "AI coding tools", "Per-agent model overrides", "MCP servers",
+                   "Run `agentscaffold check`"):
+        terminal.answer(prompt, ENTER if prompt != "What the project does" else ESC_ENTER)
+    terminal.answer("stay(s) yours", b"n")
+    terminal.wait_for("To let CLAUDE.md reach the kit's guidance")
+    assert terminal.exit_code() == 0
+
+    answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    assert (answers["stack"], answers["database"], answers["cache"], answers["task_queue"]) == ("django", "postgresql", "none", "none")
+    assert answers["stack_mode"] == "adaptive" and answers["link_guidance"] is False
+    assert answers["repo"]["concerns"]["test"]["run"] == "make test"

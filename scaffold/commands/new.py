@@ -61,6 +61,8 @@ def run(
     if interactive:
         from scaffold.prompts import ask
     answers = interview.run(source.questions, ask if interactive else None)
+    for notice in interview.notices:
+        typer.echo(f"Note: {notice}")
 
     with tempfile.TemporaryDirectory(prefix="agentscaffold-") as tmp:
         staging = render_into(source, answers, Path(tmp) / "kit")
@@ -155,7 +157,11 @@ def _consent(blocks: list[adopt.LinkBlock], given: dict[str, str], interactive: 
 
 
 def _unanswered(source: TemplateSource, given: dict[str, str]) -> bool:
-    return any(not q.is_computed and q.ask is not False and q.name not in given for q in source.questions)
+    """Would a question need a prompt? Not one that is never asked, nor one asked only in a case
+    decided after the interview (`link_guidance`, when the team owns an entry file)."""
+    return any(
+        not q.is_computed and q.ask is not False and q.when is True and q.name not in given for q in source.questions
+    )
 
 
 def _print_report(
