@@ -109,18 +109,13 @@ class RepoTree:
         """Tracked and untracked-but-not-ignored files, when `path` is inside a git work tree."""
         if not _inside_work_tree(self.path):
             return None
-        try:
-            result = subprocess.run(
-                ["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                cwd=self.path, capture_output=True, timeout=30, check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
+        listed = _git_list(self.path, "--cached", "--others", "--exclude-standard")
+        # --cached still lists tracked files deleted from the work tree; detection reads only what is there.
+        deleted = _git_list(self.path, "--deleted")
+        if listed is None or deleted is None:
             return None
-        if result.returncode != 0:
-            return None
-        names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-        # Deleted-but-tracked files are still listed by --cached; keep only what is on disk.
-        return [name for name in dict.fromkeys(names) if name and os.path.isfile(self.path / name)]
+        gone = set(deleted)
+        return [name for name in dict.fromkeys(listed) if name not in gone]
 
     def _walked_files(self) -> list[str]:
         """A plain walk for a folder outside git, honouring its top-level `.gitignore`."""
@@ -158,6 +153,18 @@ class RepoTree:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
             return None
+
+
+def _git_list(path: Path, *options: str) -> list[str] | None:
+    try:
+        result = subprocess.run(
+            ["git", "-c", "core.quotepath=off", "ls-files", "-z", *options], cwd=path, capture_output=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    return [name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
 
 
 def _is_skipped(relative: str) -> bool:
