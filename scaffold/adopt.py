@@ -76,10 +76,13 @@ def detected_defaults(facts: RepoFacts, choices: dict[str, list[Any]]) -> dict[s
         found["stack"] = facts.stack
     if not facts.facts:
         return found
+    queue = _id(facts.facts.get("queue"))
     wanted = {
         "database": _id(facts.facts.get("database")),
         "cache": "redis" if _id(facts.facts.get("cache")) == "redis" else "none",
-        "task_queue": _id(facts.facts.get("queue")) or "none",
+        # A queue we have no option for (rq, dramatiq, Bull, ...) is still the repo's: the kit names it
+        # from the facts, and no option of ours (with its broker variables) stands in for it.
+        "task_queue": queue if queue in choices.get("task_queue", []) else "none",
     }
     for name, value in wanted.items():
         if value and value in choices.get(name, []):

@@ -63,7 +63,7 @@ CASES = {
         fixtures.FASTAPI_SYNC,
         {"stack": "fastapi", "database": "postgresql", "task_queue": "none", "cache": "none"},
         ["pytest -q", "TestClient", "alembic upgrade head", "SQLAlchemy 2.0 (sync)", "stdlib logging", "tests/test_notes.py"],
-        ["structlog", "asyncpg", "uv sync", "ruff", "Locust", "Celery", "arq", "pytest-asyncio", "AsyncClient", "pip-audit"],
+        ["structlog", "asyncpg", "uv sync", "ruff", "Locust", "Celery", "arq", "pytest-asyncio", "pip-audit"],
         {"NOTES_DATABASE_URL", "NOTES_LOG_LEVEL"},
     ),
     "express-commonjs": (
