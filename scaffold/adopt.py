@@ -108,12 +108,19 @@ def evidence_label(facts: RepoFacts, question: str, value: Any) -> str | None:
 
 
 def preexisting(staging: Path, dest: Path) -> list[str]:
-    """Kit paths that already exist in DEST with other content: the team's files."""
+    """Kit paths that already exist in DEST with other content: the team's files.
+
+    A symbolic link the team made (`CLAUDE.md -> AGENTS.md`) is the team's too, and is never
+    followed; a path that would be reached through a linked folder is left for the install step,
+    which refuses it.
+    """
     owned = []
     for source in sorted(p for p in staging.rglob("*") if p.is_file()):
         relative = source.relative_to(staging).as_posix()
         target = dest / relative
-        if target.is_file() and not target.is_symlink() and target.read_bytes() != source.read_bytes():
+        if any((dest / parent).is_symlink() for parent in Path(relative).parents if parent != Path(".")):
+            continue
+        if target.is_symlink() or (target.is_file() and target.read_bytes() != source.read_bytes()):
             owned.append(relative)
     return owned
 
@@ -129,9 +136,19 @@ class LinkBlock:
     def text(self) -> str:
         return f"{BLOCK_BEGIN}\n{self.body}\n{BLOCK_END}\n"
 
-    def apply(self, dest: Path) -> bool:
-        """Add or refresh the block; the rest of the file is left byte for byte. True if it changed."""
+    def present(self, dest: Path) -> bool:
         target = dest / self.path
+        return not target.is_symlink() and target.is_file() and self.text in target.read_text(encoding="utf-8", errors="replace")
+
+    def apply(self, dest: Path) -> bool:
+        """Add or refresh the block; the rest of the file is left byte for byte. True if it changed.
+
+        A linked entry file (`CLAUDE.md -> AGENTS.md`) is never written through: the user adds the
+        block where the link leads, if they want it.
+        """
+        target = dest / self.path
+        if target.is_symlink() or not target.is_file():
+            return False
         current = target.read_text(encoding="utf-8")
         if BLOCK.search(current):
             updated = BLOCK.sub(lambda _match: self.text, current, count=1)

@@ -48,7 +48,7 @@ SCHEMA_FOR = {
     "implementation-log.json": "implementation-log.schema.json",
 }
 CONFIG_DOC = "docs/context/devops/configuration.md"
-CONFIG_NAME = re.compile(r"^(?:\|\s*|#{2,4}\s+)`([A-Z][A-Z0-9_]*)`", re.M)
+CONFIG_NAME = re.compile(r"^(?:\|\s*|#{2,4}\s+)`([A-Za-z_][A-Za-z0-9_]*)`", re.M)
 # libyaml's safe loader when PyYAML was built with it: same rules, several times faster.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TRIGGERS = re.compile(r"[{@/`#]|\.mdc?\b")

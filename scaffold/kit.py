@@ -31,6 +31,7 @@ PLACEHOLDER = re.compile(r"\{[^{}/]*\}|<[^<>/]*>|\*")
 HYPHENATED_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b(?!/|\.\w)")
 WORD_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]{2,})\b(?!/|\.\w|-)")
 JINJA = re.compile(r"\{\{|\{%|\{#")
+LINE_SUFFIX = re.compile(r":\d+(?:-\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def cited_paths(text: str) -> list[Citation]:
             continue
         for token in INLINE_CODE.findall(line) + LINK_TARGET.findall(line):
             if is_repo_path(token):
-                found.append(Citation(number, token.split("#", 1)[0]))
+                # `file:12` is evidence for a line of that file: the file is what must exist.
+                found.append(Citation(number, LINE_SUFFIX.sub("", token.split("#", 1)[0])))
     return found
 
 

@@ -178,8 +178,9 @@ def _print_report(
     for path in linked:
         typer.echo(f"Added a marked block to {path} that points it at the kit's guidance; delete the block to unlink it.")
     for block in blocks:
-        if block.path not in linked and not answers.get("link_guidance"):
-            typer.echo(f"To let {block.path} reach the kit's guidance, add this block (or rerun with --data link_guidance=true):")
+        if block.path not in linked and not block.present(dest):
+            how = "" if answers.get("link_guidance") else " (or rerun with --data link_guidance=true)"
+            typer.echo(f"To let {block.path} reach the kit's guidance, add this block{how}:")
             for line in block.text.splitlines():
                 typer.echo(f"    {line}")
     for folder in ignored_kit_folders(dest, report.created + report.overwritten):
