@@ -1290,7 +1290,7 @@ def _lint(p: Project) -> Fact | None:
               r"\b(black|isort)\b.*--(check|diff)|pre-commit\s+run")
     if not run and (command := p.run_command(checks, prefer="lint")):
         run = command[0]
-    return _fact("lint", tools[0], ", ".join(tools), found[0][1], run=run)
+    return _fact("lint", tools[0], ", ".join(tools), found[0][1], run=run, tools=",".join(tools))
 
 
 # -- container and process ---------------------------------------------------------------------------
