@@ -6,12 +6,14 @@ Copier, where it needs it) when it runs, so `--help` stays fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer._click.exceptions import ClickException  # Typer vendors Click; pinned below 0.29
 
 from scaffold import __version__
 from scaffold.errors import UsageError
@@ -22,6 +24,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Render a stack-tailored team of AI coding agents, and the docs they rely on, into a repo.",
 )
+
+
+DEBUG_VARIABLE = "AGENTSCAFFOLD_DEBUG"
+INTERRUPTED = 130
+INTERNAL_ERROR = 3
 
 
 def _show_version(value: bool) -> None:
@@ -35,8 +42,13 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help=f"Show the traceback of an internal error (or set {DEBUG_VARIABLE}=1).")
+    ] = False,
 ) -> None:
     """agentscaffold: agent kits for Django, FastAPI, Express and Go backends."""
+    if debug:
+        os.environ[DEBUG_VARIABLE] = "1"
 
 
 @app.command()
@@ -134,11 +146,36 @@ def check(
 
 
 def main() -> None:
+    """Run the CLI with the exit codes the README documents: 0, 1, 2, 3 and 130, never a traceback.
+
+    Click's standalone mode would print "Aborted!" with exit 1 for end of input, and turn Ctrl-C
+    into a silent exit 130, so the app runs without it and every ending is decided here.
+    """
     try:
-        app()
+        code = app(standalone_mode=False)
     except UsageError as error:
-        typer.echo(f"agentscaffold: error: {error}", err=True)
+        _fail(f"error: {error}", error.exit_code)
+    except ClickException as error:  # a bad option or argument: click's own message and code
+        error.show()
         sys.exit(error.exit_code)
+    except (typer.Abort, EOFError):  # end of input inside a prompt (Ctrl-D, a closed stdin)
+        _fail("error: input ended before every question was answered; nothing was written", UsageError.exit_code)
     except KeyboardInterrupt:
-        typer.echo("agentscaffold: aborted; nothing was written", err=True)
-        sys.exit(130)
+        _fail("aborted; nothing was written", INTERRUPTED)
+    except OSError as error:  # permissions, a file where a folder is needed, a name too long: the user's to fix
+        where = f"{error.filename}: " if error.filename else ""
+        _fail(f"error: {UsageError(f'{where}{error.strerror or error}')}", UsageError.exit_code)
+    except Exception as error:
+        if os.environ.get(DEBUG_VARIABLE) == "1":
+            raise
+        message = " ".join(f"{type(error).__name__}: {error}".split())
+        _fail(f"internal error: {message} (rerun with {DEBUG_VARIABLE}=1 for the traceback)", INTERNAL_ERROR)
+    # Click turns Ctrl-C into Exit(130) before it reaches us; no command of ours exits 130 itself.
+    if code == INTERRUPTED:
+        _fail("aborted; nothing was written", INTERRUPTED)
+    sys.exit(code or 0)
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"agentscaffold: {message}", err=True)
+    sys.exit(code)

@@ -43,6 +43,7 @@ def render_into(source: TemplateSource, answers: dict[str, Any], staging: Path) 
     from copier import run_copy
     from copier.errors import CopierError
     from jinja2 import TemplateError
+    from plumbum import ProcessExecutionError
 
     try:
         with git_environment(source.git_env):
@@ -54,7 +55,15 @@ def render_into(source: TemplateSource, answers: dict[str, Any], staging: Path) 
         raise UsageError(f"copier: {error}") from None
     except TemplateError as error:  # a broken template (say, a fork's), not a crash of ours
         raise UsageError(f"template {source.src}: {type(error).__name__}: {error}") from None
+    except ProcessExecutionError as error:  # git could not fetch or check out the template (a missing ref, say)
+        raise UsageError(f"template {source.src} at {source.vcs_ref or 'its newest version'}: {git_reason(error)}") from None
     return staging
+
+
+def git_reason(error) -> str:
+    """The line of a failed git command that says why (`fatal: invalid reference: v9`)."""
+    lines = [line.strip() for line in str(error.stderr or "").splitlines() if line.strip()]
+    return next((line for line in reversed(lines) if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "git failed")
 
 
 def check_destination(dest: Path) -> None:
