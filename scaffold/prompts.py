@@ -8,6 +8,11 @@ from typing import Any
 from scaffold.errors import UsageError
 from scaffold.questions import Choice, Question
 
+# Longer than any free-text answer the template accepts (the description's limit is 2,000), so the
+# validator still says why; the cap bounds memory, since prompt_toolkit keeps the whole text on its
+# undo stack once per key, and a pasted megabyte would otherwise grow that stack quadratically.
+MAX_TYPED = 4096
+
 
 def ask(question: Question, choices: list[Choice], default: Any, accept: Callable[[Any], Any]) -> Any:
     import questionary  # only a terminal session pays for prompt_toolkit
@@ -38,4 +43,10 @@ def ask(question: Question, choices: list[Choice], default: Any, accept: Callabl
         prompt = questionary.text(
             message, default="" if default is None else str(default), multiline=question.multiline, validate=validate
         )
+        prompt.application.current_buffer.on_text_changed += _cap_length
     return accept(prompt.unsafe_ask())
+
+
+def _cap_length(buffer: Any) -> None:
+    if len(buffer.text) > MAX_TYPED:
+        buffer.text = buffer.text[:MAX_TYPED]

@@ -173,13 +173,16 @@ class Interview:
         if question.multiselect and not single:
             items = raw
             if isinstance(raw, str):
-                items = yaml.safe_load(raw) if raw.strip() else []
+                try:
+                    items = yaml.safe_load(raw) if raw.strip() else []
+                except yaml.YAMLError:  # `a, [b`: not a YAML list, so the comma form
+                    items = None
                 if not isinstance(items, list):
                     items = [part.strip() for part in raw.split(",") if part.strip()]
             return [self.cast(question, item, single=True) for item in items or []]
         kind = question.type
         if kind in {"yaml", "json"}:
-            return yaml.safe_load(raw) if isinstance(raw, str) else raw
+            return load_yaml_answer(question.name, raw) if isinstance(raw, str) else raw
         if kind == "bool":
             return cast_bool(raw, question.name)
         if kind in {"int", "float"}:
@@ -189,6 +192,8 @@ class Interview:
                 noun = "a whole number" if kind == "int" else "a number"
                 raise UsageError(f"{question.name}: {raw!r} is not {noun}") from None
         text = "" if raw is None else str(raw)
+        if question.choices is not None:  # `--data "stack= django "` means django
+            text = text.strip()
         cleaned = CONTROL_CHARACTERS.sub("", text)
         if cleaned != text:
             notice = f"{question.name}: removed {len(text) - len(cleaned)} control character(s)"
@@ -250,6 +255,16 @@ class Interview:
             elif not dep.is_computed:
                 result.append(name)
         return list(dict.fromkeys(result))
+
+
+def load_yaml_answer(name: str, text: str) -> Any:
+    """Parse a YAML answer; malformed YAML is the user's to fix, so it is a one-line UsageError."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise UsageError(f"{name}: not valid YAML{where}: {getattr(error, 'problem', None) or error}") from None
 
 
 def cast_bool(value: Any, name: str) -> bool:

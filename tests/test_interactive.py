@@ -127,3 +127,53 @@ def test_a_repo_with_code_pre_selects_what_it_uses_and_shows_the_evidence(tmp_pa
     assert (answers["stack"], answers["database"], answers["cache"], answers["task_queue"]) == ("django", "postgresql", "none", "none")
     assert answers["stack_mode"] == "adaptive" and answers["link_guidance"] is False
     assert answers["repo"]["concerns"]["test"]["run"] == "make test"
+
+
+PROMPTS = ("Backend stack", "Primary database", "Cache", "Background task queue", "Project name", "What the project does",
+           "Model for the agents", "Test-driven", "coverage target", "How strictly", "Contract-first", "memory file",
+           "Agents in the team", "AI coding tools", "Per-agent model overrides", "MCP servers", "Run `agentscaffold check`")
+
+
+def answer_defaults_until(terminal: Terminal, stop: str) -> None:
+    """Take the default for every prompt before `stop`."""
+    for prompt in PROMPTS[: PROMPTS.index(stop)]:
+        terminal.answer(prompt, ESC_ENTER if prompt == "What the project does" else ENTER)
+
+
+def test_malformed_yaml_is_refused_with_the_reason_and_asked_again(tmp_path: Path):
+    dest = tmp_path / "svc"
+    terminal = Terminal([*cli_command(), "new", str(dest)])
+    answer_defaults_until(terminal, "Per-agent model overrides")
+    terminal.answer("Per-agent model overrides", b"\x7f\x7f{a: [" + ENTER)  # replace the default "{}"
+    terminal.wait_for("agent_models: not valid YAML")
+    terminal.answer("not valid YAML", b"\x7f\x7f\x7f\x7f\x7f{code-reviewer: opus}" + ENTER)
+    terminal.answer("MCP servers", ENTER)
+    terminal.answer("Run `agentscaffold check`", ENTER)
+    terminal.wait_for("Wrote")
+    assert terminal.exit_code() == 0
+    assert yaml.safe_load((dest / ".copier-answers.yml").read_text())["agent_models"] == {"code-reviewer": "opus"}
+
+
+def test_ctrl_c_in_a_prompt_says_nothing_was_written_and_exits_130(tmp_path: Path):
+    dest = tmp_path / "svc"
+    terminal = Terminal([*cli_command(), "new", str(dest)])
+    answer_defaults_until(terminal, "Test-driven")
+    terminal.answer("Test-driven", b"\x03")
+    screen = terminal.wait_for("aborted; nothing was written")
+    assert terminal.exit_code() == 130
+    assert "Traceback" not in screen and "Aborted!" not in screen
+    assert not dest.exists()
+
+
+def test_a_huge_paste_is_cut_refused_with_the_limit_and_memory_stays_small(tmp_path: Path):
+    dest = tmp_path / "svc"
+    terminal = Terminal([*cli_command(), "new", str(dest)])
+    answer_defaults_until(terminal, "What the project does")
+    terminal.answer("What the project does", b"x" * 50_000)
+    terminal.wait_for("the limit is 2,000", timeout=120)
+    peak_kb = int(re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{terminal.pid}/status").read_text()).group(1))
+    os.write(terminal.fd, b"\x03")
+    terminal.wait_for("aborted; nothing was written")
+    assert terminal.exit_code() == 130
+    assert peak_kb < 300_000, f"peak RSS {peak_kb} kB for a 50 KB paste"
+    assert not dest.exists()

@@ -32,6 +32,8 @@ def parse_data(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--data expects KEY=VALUE, got {pair!r}")
+        if key.strip() in data:  # two answers to one question: which one was meant is not ours to guess
+            raise UsageError(f"--data {key.strip()} is given twice; give each key once")
         data[key.strip()] = value
     return data
 
@@ -43,7 +45,7 @@ def run(
     given = parse_data(data)
     check_destination(dest)
     refuse_existing_kit(dest)
-    interactive = not defaults and sys.stdin.isatty()
+    interactive = not defaults and sys.stdin is not None and sys.stdin.isatty()
     facts = detect(dest, given.get(STACK_QUESTION), service) if dest.is_dir() else RepoFacts()
     if service is not None and not facts.stacks:
         raise UsageError(f"--service {service}: no Django, FastAPI, Express or Go service found there")

@@ -29,7 +29,7 @@ CONFLICT_MARKER = "<<<<<<< before updating"
 def run(dest: Path, vcs_ref: str | None, conflict: str, defaults: bool, data: list[str], redetect: bool) -> int:
     repo = dest.resolve()
     answers = _recorded_answers(repo)
-    if not defaults and not sys.stdin.isatty():
+    if not defaults and (sys.stdin is None or not sys.stdin.isatty()):
         raise UsageError("stdin is not a terminal; pass --defaults to reuse the recorded answers")
     changes: dict[str, Any] = dict(parse_data(data))
     source = TemplateSource.recorded(answers["_src_path"], vcs_ref)
