@@ -12,10 +12,8 @@ import filecmp
 import fnmatch
 from pathlib import Path
 
-import yaml
-
 from scaffold.checks import Finding
-from scaffold.kit import ANSWERS_FILE
+from scaffold.kit import ANSWERS_FILE, load_answers
 from scaffold.render import rendered_kit
 from scaffold.template import TemplateSource
 
@@ -24,7 +22,7 @@ def drift_findings(root: Path) -> list[Finding]:
     answers_path = root / ANSWERS_FILE
     if not answers_path.is_file():
         return []
-    recorded = yaml.safe_load(answers_path.read_text(encoding="utf-8")) or {}
+    recorded = load_answers(answers_path)
     if not recorded.get("_src_path"):
         return [Finding(ANSWERS_FILE, 1, "drift", "records no template source (_src_path); cannot compare")]
     source = TemplateSource.recorded(recorded["_src_path"], recorded.get("_commit"))

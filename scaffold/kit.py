@@ -21,6 +21,23 @@ ANSWERS_FILE = ".copier-answers.yml"
 KIT_DIRS = ("docs/", "context/", ".claude/", ".github/", ".cursor/", ".opencode/", ".gemini/")
 KIT_ROOT_FILES = ("CLAUDE.md", "AGENTS.md", "GEMINI.md", "agentscaffold.yml", ".env.example", ".mcp.json")
 
+def load_answers(path: Path) -> dict:
+    """The recorded answers; a file that is not UTF-8 YAML holding a map is the user's to fix, in one line."""
+    from scaffold.errors import UsageError
+
+    try:
+        answers = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path.name} is not UTF-8 text (byte {error.start}); restore it from git") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise UsageError(f"{path.name} is not valid YAML{where}: {getattr(error, 'problem', None) or error}; restore it from git") from None
+    if not isinstance(answers, dict):
+        raise UsageError(f"{path.name} does not hold a map of answers; restore it from git")
+    return answers
+
+
 FENCE = re.compile(r"^\s*(```|~~~)")
 INLINE_CODE = re.compile(r"`([^`\n]+)`")
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")

@@ -10,17 +10,17 @@ the exit code non-zero.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 
 from scaffold.commands.new import parse_data
 from scaffold.errors import UsageError
-from scaffold.kit import ANSWERS_FILE
+from scaffold.kit import ANSWERS_FILE, load_answers
 from scaffold.template import TemplateSource
 
 CONFLICT_MARKER = "<<<<<<< before updating"
@@ -41,8 +41,12 @@ def run(dest: Path, vcs_ref: str | None, conflict: str, defaults: bool, data: li
     from scaffold.bundle import git_environment
 
     with git_environment(source.git_env):
-        target = vcs_ref or _newest_tag(source.src)
+        refs = _refs(source.src)
         current = str(answers["_commit"])
+        _require_ref(refs, current, f"{ANSWERS_FILE} records _commit {current}", source.src)
+        if vcs_ref:
+            _require_ref(refs, vcs_ref, f"--vcs-ref {vcs_ref}", source.src)
+        target = vcs_ref or _newest_tag(refs, source.src)
         _refuse_downgrade(current, target)
         if target == current and not changes:
             typer.echo(f"Already at {current}; nothing to update.")
@@ -143,25 +147,43 @@ def _recorded_answers(repo: Path) -> dict:
         raise UsageError(f"{repo} has no {ANSWERS_FILE}; only a repo made by `agentscaffold new` or `copier copy` can be updated")
     if dirty := _git(repo, "status", "--porcelain").stdout.splitlines():
         raise UsageError(f"the work tree has uncommitted changes ({len(dirty)} paths); commit or stash them before updating")
-    answers = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    answers = load_answers(path)
     if not answers.get("_src_path") or not answers.get("_commit"):
         raise UsageError(f"{ANSWERS_FILE} records no template source or version (_src_path, _commit); cannot update")
     return answers
 
 
-def _newest_tag(src: str) -> str:
-    from packaging.version import InvalidVersion, Version
-
-    listing = subprocess.run(["git", "ls-remote", "--tags", src], capture_output=True, text=True)
+def _refs(src: str) -> set[str]:
+    """The tag and branch names the template source has."""
+    listing = subprocess.run(["git", "ls-remote", "--tags", "--heads", src], capture_output=True, text=True)
     if listing.returncode != 0:
         raise UsageError(f"cannot read template versions from {src}: {listing.stderr.strip().splitlines()[-1:]}")
+    return {line.split("\t", 1)[-1].split("/", 2)[-1].removesuffix("^{}") for line in listing.stdout.splitlines()}
+
+
+def _require_ref(refs: set[str], ref: str, what: str, src: str) -> None:
+    """Refuse a ref the template does not have, before Copier fails on it halfway.
+
+    A commit id, or the `v1.0.0-3-gabc1234` that Copier records for an untagged commit, cannot be
+    listed remotely; Copier checks those itself.
+    """
+    if ref in refs or re.fullmatch(r"[0-9a-f]{7,64}|.+-\d+-g[0-9a-f]{7,64}", ref):
+        return
+    raise UsageError(f"{what}, but the template at {src} has no such tag or branch")
+
+
+def _newest_tag(refs: set[str], src: str) -> str:
+    """The newest release tag; pre-releases (v3.0.0rc1) only when named with --vcs-ref, as Copier and Renovate do."""
+    from packaging.version import InvalidVersion, Version
+
     versions = {}
-    for line in listing.stdout.splitlines():
-        tag = line.rsplit("refs/tags/", 1)[-1].removesuffix("^{}")
+    for tag in refs:
         try:
-            versions[Version(tag)] = tag
+            version = Version(tag)
         except InvalidVersion:
             continue
+        if not version.is_prerelease:
+            versions[version] = tag
     if not versions:
         raise UsageError(f"the template at {src} has no release tags")
     return versions[max(versions)]
