@@ -33,6 +33,7 @@ RULES = {
     "json-schema": "The feature-log JSON files parse and match their JSON Schemas.",
     "env-example": ".env.example and docs/context/devops/configuration.md list the same variables.",
     "jinja-leftover": "No unrendered Jinja ({{, {%, {#) in a kit file.",
+    "encoding": "Every kit file is UTF-8 text (tools show other bytes as U+FFFD, or skip the file).",
     "drift": "The kit matches what its template renders for the recorded answers (reported as information unless --strict).",
 }
 
@@ -96,12 +97,25 @@ class Kit:
 
     def __init__(self, root: Path):
         self.root = root
+        # Files that are not UTF-8, with the offset of the first bad byte: read anyway, reported once.
+        self.undecodable: dict[Path, int] = {}
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
     def read(self, path: Path) -> str:
-        return path.read_text(encoding="utf-8", errors="replace")
+        data = path.read_bytes()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            self.undecodable.setdefault(path, error.start)
+            return data.decode("utf-8", errors="replace")
+
+    @property
+    def found(self) -> bool:
+        """Does the folder hold a kit, or at least an agent or instruction file, to check?"""
+        names = (ANSWERS_FILE, *INSTRUCTION_FILES)
+        return bool(self.agent_files) or any((self.root / name).is_file() for name in names)
 
     @cached_property
     def agent_files(self) -> list[AgentFile]:
@@ -264,7 +278,12 @@ def check_json(kit: Kit) -> Iterator[Finding]:
             yield Finding(relative, 1, "json-schema", f"its schema {kit.rel(schema_path) if schema_path.is_relative_to(kit.root) else schema_path} does not exist")
             continue
         if schema_path not in validators:
-            validators[schema_path] = fastjsonschema.compile(json.loads(kit.read(schema_path)))
+            try:
+                validators[schema_path] = fastjsonschema.compile(json.loads(kit.read(schema_path)))
+            except (ValueError, fastjsonschema.JsonSchemaDefinitionException) as error:
+                shown = kit.rel(schema_path) if schema_path.is_relative_to(kit.root) else schema_path
+                yield Finding(relative, 1, "json-schema", f"its schema {shown} is not a valid JSON Schema: {str(error).splitlines()[0]}")
+                continue
         try:
             validators[schema_path](document)
         except fastjsonschema.JsonSchemaException as error:
@@ -312,10 +331,16 @@ def check_env_additions(kit: Kit) -> Iterator[Finding]:
         yield Finding(CONFIG_DOC, line, "env-example", f"{name} is documented but neither .env.example nor {ENV_ADDITIONS} lists it")
 
 
-CHECKS = (check_agents, check_references, check_jinja, check_json, check_env)
+def check_encoding(kit: Kit) -> Iterator[Finding]:
+    """Runs last: the other rules have read every file by then."""
+    for path, offset in sorted(kit.undecodable.items()):
+        yield Finding(kit.rel(path), 1, "encoding", f"not UTF-8 text (byte {offset}); it was read with U+FFFD in place of the bad bytes")
 
 
-def check_kit(root: Path, ignore: frozenset[str] = frozenset()) -> list[Finding]:
-    kit = Kit(root)
-    findings = {finding for check in CHECKS for finding in check(kit) if finding.rule not in ignore}
-    return sorted(findings)
+CHECKS = (check_agents, check_references, check_jinja, check_json, check_env, check_encoding)
+
+
+def check_kit(kit: Kit | Path, ignore: frozenset[str] = frozenset()) -> list[Finding]:
+    kit = kit if isinstance(kit, Kit) else Kit(kit)
+    findings = [finding for check in CHECKS for finding in check(kit) if finding.rule not in ignore]
+    return sorted(set(findings))

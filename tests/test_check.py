@@ -50,6 +50,7 @@ BREAKAGES: dict[str, Callable[[Path], None]] = {
         json.dumps({"version": 1, "features": [{"id": "checkout", "title": "Checkout", "status": "finished", "updated_at": "2026-01-01T00:00:00Z"}]})),
     "env-example": lambda r: edit(r / ".env.example", lambda t: t + "STRIPE_API_KEY=change-me\n"),
     "jinja-leftover": lambda r: edit(r / AGENT, lambda t: t + "\nFramework: {{techStack.backend.framework}}\n"),
+    "encoding": lambda r: (r / "docs/guides/logging-guidelines.md").write_bytes(b"# Logging \xe9t\xe9 in Latin-1\n"),
 }
 
 

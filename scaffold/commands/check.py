@@ -1,6 +1,7 @@
 """`agentscaffold check`: report what would make a kit fail silently.
 
-Exit codes: 0 clean (information alone is clean), 1 findings, 2 usage error.
+Exit codes: 0 clean (information alone is clean), 1 findings, 2 usage error (and a folder
+with no agent files and no kit, so running it in the wrong folder does not look like success).
 Rules can be switched off with `--ignore RULE` or in `agentscaffold.yml`:
 
     check:
@@ -15,7 +16,7 @@ from pathlib import Path
 import typer
 import yaml
 
-from scaffold.checks import RULES, SAFE_LOADER, Finding, check_kit
+from scaffold.checks import RULES, SAFE_LOADER, Finding, Kit, check_kit
 from scaffold.errors import UsageError
 
 STACK_FILE = "agentscaffold.yml"
@@ -25,7 +26,10 @@ def run(dest: Path, output_format: str, ignore: list[str], strict: bool, drift: 
     if not dest.is_dir():
         raise UsageError(f"DEST {dest} is not a folder" if dest.exists() else f"DEST {dest} does not exist")
     ignored = _ignored_rules(dest, ignore)
-    findings = check_kit(dest, ignored)
+    kit = Kit(dest)
+    if not kit.found:  # the wrong folder must not pass as a clean kit
+        raise UsageError(f"no agent files or kit found in DEST {dest}; run check in the repo that holds the kit")
+    findings = check_kit(kit, ignored)
     info: list[Finding] = []
     if (drift or strict) and "drift" not in ignored:
         from scaffold.drift import drift_findings
@@ -47,6 +51,8 @@ def _ignored_rules(dest: Path, ignore: list[str]) -> frozenset[str]:
     if stack_file.is_file():
         try:
             config = yaml.load(stack_file.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
+        except UnicodeDecodeError as error:
+            raise UsageError(f"{STACK_FILE} is not UTF-8 text (byte {error.start})") from None
         except yaml.YAMLError as error:
             raise UsageError(f"{STACK_FILE} is not valid YAML: {str(error).splitlines()[0]}") from None
         section = config.get("check") or {} if isinstance(config, dict) else {}
