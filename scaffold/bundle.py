@@ -11,6 +11,7 @@ plain `copier update`.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -102,15 +103,38 @@ def rewrite_env(bundle: Path = BUNDLE, url: str = CANONICAL_URL) -> dict[str, st
     }
 
 
+def copier_cache_env() -> dict[str, str]:
+    """A private, temporary COPIER_CACHE_DIR when the user's cache cannot be written.
+
+    Copier keeps a mirror of every remote template (the canonical URL included) in the user's
+    cache folder; with a read-only HOME, or a cache folder we may not write, it would fail
+    halfway. A temporary cache costs one local clone of the bundle, nothing more.
+    """
+    from platformdirs import user_cache_dir
+
+    cache = Path(os.environ.get("COPIER_CACHE_DIR") or Path(user_cache_dir("copier", appauthor=False)) / "git")
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=cache, prefix=".agentscaffold-probe-")
+        os.close(handle)
+        os.unlink(probe)
+        return {}
+    except OSError:
+        private = tempfile.mkdtemp(prefix="agentscaffold-copier-cache-")
+        atexit.register(shutil.rmtree, private, ignore_errors=True)
+        return {"COPIER_CACHE_DIR": private}
+
+
 @contextmanager
 def git_environment(values: dict[str, str]) -> Iterator[None]:
-    """Set environment for git, including inside Copier.
+    """Set environment for git, including inside Copier, and a cache Copier can write.
 
     Copier runs git through plumbum, whose environment is a snapshot taken
     at import, so the values go into both `os.environ` and `plumbum.local.env`.
     """
     from plumbum import local
 
+    values = {**values, **copier_cache_env()}
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
