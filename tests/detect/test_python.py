@@ -958,7 +958,7 @@ def test_django_drf_poetry(tmp_path: Path) -> None:
     check(f["validation"], "drf", "Django REST framework 3.14.0", "poetry.lock:13")
     check(f["api_docs"], "drf-spectacular", "drf-spectacular 0.27", "pyproject.toml:14")
     check(f["package_manager"], "poetry", "Poetry (poetry.lock)", "poetry.lock", {"install": "poetry install"})
-    check(f["lint"], "ruff", "ruff, mypy", "pyproject.toml:29", {"run": "make lint"})
+    check(f["lint"], "ruff", "ruff, mypy", "pyproject.toml:29", {"run": "make lint", "tools": "ruff,mypy"})
     check(f["container"], "docker", "Docker (python:3.11-slim)", "Dockerfile:6",
           {"base": "python:3.11-slim", "cmd": "gunicorn shop.wsgi:application --bind 0.0.0.0:8000"})
     check(f["process"], "gunicorn", "Gunicorn", "Procfile:1", {"cmd": "gunicorn shop.wsgi --log-file -"})
@@ -1002,7 +1002,7 @@ def test_django_in_backend_folder_with_its_own_test_runner(tmp_path: Path) -> No
     check(f["validation"], "django-forms", "Django forms", "backend/polls/forms.py:1")
     check(f["package_manager"], "pip", "pip (requirements.txt)", "backend/requirements.txt",
           {"install": "pip install -r requirements-dev.txt"})
-    check(f["lint"], "flake8", "flake8", "backend/.flake8:1", {"run": "flake8 ."})
+    check(f["lint"], "flake8", "flake8", "backend/.flake8:1", {"run": "flake8 .", "tools": "flake8"})
     check(f["settings"], "django-settings", "mysite.settings", "backend/manage.py:6",
           {"module": "mysite.settings", "path": "backend/mysite/settings.py", "layout": "file"})
     for absent in ("cache", "queue", "api_docs", "container", "process"):
@@ -1026,7 +1026,7 @@ def test_django_environ_settings_package_on_sqlite(tmp_path: Path) -> None:
         "http_client": "Django test Client",
         "layout": "tests/",
     })
-    check(f["lint"], "black", "black, isort", "requirements/local.txt:5", {"run": "pre-commit run --all-files"})
+    check(f["lint"], "black", "black, isort", "requirements/local.txt:5", {"run": "pre-commit run --all-files", "tools": "black,isort"})
     check(f["process"], "daphne", "Daphne", "Procfile:1",
           {"cmd": "daphne config.asgi:application --port $PORT --bind 0.0.0.0"})
     check(f["package_manager"], "pip", "pip (requirements/base.txt)", "requirements/base.txt",
@@ -1070,7 +1070,7 @@ def test_fastapi_sync_sqlalchemy_alembic_pip(tmp_path: Path) -> None:
     check(f["api_docs"], "fastapi-openapi", "FastAPI OpenAPI (/docs)", "app/main.py:10")
     check(f["package_manager"], "pip", "pip (requirements.txt)", "requirements.txt",
           {"install": "pip install -r requirements-dev.txt"})
-    check(f["lint"], "ruff", "ruff", "ruff.toml:1", {})
+    check(f["lint"], "ruff", "ruff", "ruff.toml:1", {"tools": "ruff"})
     check(f["container"], "docker", "Docker (python:3.12-slim)", "Dockerfile:1",
           {"base": "python:3.12-slim", "cmd": "uvicorn app.main:app --host 0.0.0.0 --port 80"})
     check(f["process"], "uvicorn", "Uvicorn", "Dockerfile:6", {"cmd": "uvicorn app.main:app --host 0.0.0.0 --port 80"})
@@ -1114,7 +1114,7 @@ def test_fastapi_async_sqlalchemy_on_uv(tmp_path: Path) -> None:
     })
     check(f["logging"], "loguru", "loguru", "pyproject.toml:11", {"setup": "app/core/logging.py"})
     check(f["package_manager"], "uv", "uv (uv.lock)", "uv.lock", {"install": "uv sync --frozen"})
-    check(f["lint"], "ruff", "ruff, mypy", "pyproject.toml:25", {"run": "uv run ruff check ."})
+    check(f["lint"], "ruff", "ruff, mypy", "pyproject.toml:25", {"run": "uv run ruff check .", "tools": "ruff,mypy"})
     check(f["container"], "docker", "Docker (ghcr.io/astral-sh/uv:python3.12-bookworm-slim)", "Dockerfile:1",
           {"base": "ghcr.io/astral-sh/uv:python3.12-bookworm-slim",
            "cmd": "uv run uvicorn app.main:app --host 0.0.0.0"})
@@ -1142,7 +1142,7 @@ def test_fastapi_sqlmodel_src_layout_with_arq(tmp_path: Path) -> None:
         "run": "pytest", "http_client": "FastAPI TestClient", "layout": "tests/"}, MEDIUM)
     check(f["api_docs"], "fastapi-openapi", "FastAPI OpenAPI (/docs)", "src/app/main.py:3")
     check(f["package_manager"], "poetry", "Poetry (poetry.lock)", "poetry.lock", {"install": "poetry install"})
-    check(f["lint"], "flake8", "flake8, black", ".flake8:1", {})
+    check(f["lint"], "flake8", "flake8, black", ".flake8:1", {"tools": "flake8,black"})
     check(f["process"], "uvicorn", "Uvicorn", "docker-compose.yml:4",
           {"cmd": "uvicorn app.main:app --host 0.0.0.0 --port 8000"})
     check(f["settings"], "config-module", "config module (src/app/settings.py)", "src/app/settings.py:3",
