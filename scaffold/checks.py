@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from scaffold.dialects import DIALECTS, Dialect
-from scaffold.kit import ANSWERS_FILE, cited_paths, handoffs, jinja_leftovers, path_exists, split_frontmatter
+from scaffold.kit import ANSWERS_FILE, cited_paths, handoffs, inert_markdown, jinja_leftovers, path_exists, split_frontmatter
 
 RULES = {
     "agent-frontmatter": "An agent file has frontmatter that parses, with a safe YAML loader, to a map.",
@@ -167,6 +167,7 @@ class Kit:
         # `django` must not be blanked out of a real reference.
         values = {v for k, v in recorded.items() if isinstance(v, str) and not k.startswith("_") and TRIGGERS.search(v)}
         values |= {v.strip() for v in values}
+        values |= {inert_markdown(v) for v in values}  # as CLAUDE.md, GEMINI.md and AGENTS.md carry it
         return sorted((v for v in values if len(v) > 1), key=len, reverse=True)
 
     def scrub(self, text: str) -> str:

@@ -38,6 +38,15 @@ def load_answers(path: Path) -> dict:
     return answers
 
 
+# What the templates' `inert` macro (templates/_partials/inert.jinja) does to free text in the
+# files Claude Code and Gemini CLI scan for `@path` imports.
+MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in "\\@`<~"})
+
+
+def inert_markdown(text: str) -> str:
+    return text.translate(MARKDOWN_ESCAPES)
+
+
 FENCE = re.compile(r"^\s*(```|~~~)")
 INLINE_CODE = re.compile(r"`([^`\n]+)`")
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")

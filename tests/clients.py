@@ -81,6 +81,19 @@ def claude_load_agents(project: Path, home: Path) -> ClaudeLoad:
     return ClaudeLoad(agents, diagnostics)
 
 
+def claude_memory_files(project: Path, home: Path) -> list[str]:
+    """The memory files Claude Code loads (CLAUDE.md and every `@path` it imports), from its
+    offline `/context` report, as paths relative to `project`."""
+    result = subprocess.run(
+        [client_binary("claude"), "-p", "/context", "--setting-sources", "project"], cwd=project, capture_output=True,
+        text=True, timeout=120, env=client_env(home, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", DISABLE_AUTOUPDATER="1"),
+    )
+    assert "### Memory Files" in result.stdout, f"no memory report from claude (exit {result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+    section = result.stdout.split("### Memory Files", 1)[1].split("\n### ", 1)[0]
+    rows = [line.split("|")[2].strip() for line in section.splitlines() if line.startswith("| ") and "/" in line]
+    return [Path(row).resolve().relative_to(project.resolve()).as_posix() for row in rows]
+
+
 def opencode_agent_list(project: Path, home: Path) -> subprocess.CompletedProcess:
     """`opencode agent list`: exits non-zero and says 'Configuration is invalid' on any bad agent."""
     return subprocess.run([client_binary("opencode"), "agent", "list"], cwd=project, capture_output=True, text=True,
