@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer._click.exceptions import ClickException  # Typer vendors Click; pinned below 0.29
+from typer._click.exceptions import ClickException, NoArgsIsHelpError  # Typer vendors Click; pinned below 0.29
 
 from scaffold import __version__
 from scaffold.errors import UsageError
@@ -155,9 +155,11 @@ def main() -> None:
         code = app(standalone_mode=False)
     except UsageError as error:
         _fail(f"error: {error}", error.exit_code)
-    except ClickException as error:  # a bad option or argument: click's own message and code
+    except NoArgsIsHelpError as error:  # no command at all: the help is the answer
         error.show()
         sys.exit(error.exit_code)
+    except ClickException as error:  # a bad option or argument: click's message, on one line
+        _fail(f"error: {UsageError(error.format_message())} (see --help)", error.exit_code)
     except (typer.Abort, EOFError):  # end of input inside a prompt (Ctrl-D, a closed stdin)
         _fail("error: input ended before every question was answered; nothing was written", UsageError.exit_code)
     except KeyboardInterrupt:

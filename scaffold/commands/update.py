@@ -145,7 +145,7 @@ def _recorded_answers(repo: Path) -> dict:
     path = repo / ANSWERS_FILE
     if not path.is_file():
         raise UsageError(f"{repo} has no {ANSWERS_FILE}; only a repo made by `agentscaffold new` or `copier copy` can be updated")
-    if dirty := _git(repo, "status", "--porcelain").stdout.splitlines():
+    if dirty := _git(repo, "--no-optional-locks", "status", "--porcelain").stdout.splitlines():  # reads; never rewrites the index
         raise UsageError(f"the work tree has uncommitted changes ({len(dirty)} paths); commit or stash them before updating")
     answers = load_answers(path)
     if not answers.get("_src_path") or not answers.get("_commit"):
