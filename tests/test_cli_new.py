@@ -170,3 +170,23 @@ def test_the_wheel_carries_the_template(built_wheel, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (elsewhere / "kit/docs/context/backend/go-postgresql-best-practices.md").is_file()
     assert "site-packages" not in (elsewhere / "kit/.copier-answers.yml").read_text()
+
+
+def test_an_internal_error_is_one_line_with_exit_3_and_a_traceback_only_on_request(tmp_path):
+    probe = (
+        "import sys\n"
+        "import scaffold.commands.check as check\n"
+        "check.run = lambda *args: {}['a bug']\n"  # stands in for any bug of ours
+        "from scaffold.cli import main\n"
+        "sys.argv = ['agentscaffold', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "AGENTSCAFFOLD_DEBUG"}
+    quiet = subprocess.run([sys.executable, "-c", probe, "check", str(tmp_path)], capture_output=True, text=True, env=env)
+    assert quiet.returncode == 3
+    assert quiet.stderr.strip().splitlines() == [
+        "agentscaffold: internal error: KeyError: 'a bug' (rerun with AGENTSCAFFOLD_DEBUG=1 for the traceback)"
+    ]
+    for args, extra in ((["--debug", "check"], {}), (["check"], {"AGENTSCAFFOLD_DEBUG": "1"})):
+        loud = subprocess.run([sys.executable, "-c", probe, *args, str(tmp_path)], capture_output=True, text=True, env={**env, **extra})
+        assert loud.returncode == 1 and "Traceback" in loud.stderr and "KeyError" in loud.stderr

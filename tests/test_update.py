@@ -198,3 +198,9 @@ def test_canonical_url_through_url_rewriting_to_a_bare_repo(canonical_project, t
         assert yaml.safe_load((canonical_project / ".copier-answers.yml").read_text())["_commit"] == "v99.0.0"
     finally:
         git("config", "--file", hermetic_git["GIT_CONFIG_GLOBAL"], "--unset", f"url.{bare}.insteadOf", cwd=tmp_path)
+
+
+def test_the_newest_tag_is_a_release_not_a_pre_release():
+    from scaffold.commands.update import _newest_tag
+
+    assert _newest_tag({"v1.0.0", "v2.0.0", "v3.0.0rc1", "v3.0.0.dev2", "main"}, "src") == "v2.0.0"
