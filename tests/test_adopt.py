@@ -233,3 +233,32 @@ def fixtures_text(text: str) -> str:
     import textwrap
 
     return textwrap.dedent(text).lstrip("\n")
+
+
+def test_several_services_of_one_stack_are_picked_by_folder(tmp_path):
+    files = {f"services/{name}/{path}": text for name in ("orders", "billing") for path, text in fixtures.GO_GIN.items()}
+    repo, result = adopt(tmp_path, files)
+    assert result.returncode == 2 and "go in services/billing" in result.stderr and "--service" in result.stderr
+    chosen = run_cli("new", ".", "--defaults", "--service", "services/orders", cwd=repo)
+    assert chosen.returncode == 0, chosen.stderr
+    assert answers(repo)["repo"]["root"] == "services/orders"
+    assert "`services/orders/internal/api/router_test.go`" in (repo / "AGENTS.md").read_text(encoding="utf-8")
+
+
+def test_detect_reads_without_importing_copier(tmp_path):
+    import sys
+
+    repo = write_repo(tmp_path / "repo", fixtures.GO_GIN)
+    probe = (
+        "import sys\n"
+        "from scaffold.cli import main\n"
+        f"sys.argv = ['agentscaffold', 'detect', {str(repo)!r}, '--format', 'json']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('IMPORTED' if any(m == 'copier' or m.startswith('copier.') for m in sys.modules) else 'CLEAN')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip().endswith("CLEAN"), result.stdout + result.stderr
+    assert '"id": "gin"' in result.stdout
