@@ -204,3 +204,31 @@ def test_the_newest_tag_is_a_release_not_a_pre_release():
     from scaffold.commands.update import _newest_tag
 
     assert _newest_tag({"v1.0.0", "v2.0.0", "v3.0.0rc1", "v3.0.0.dev2", "main"}, "src") == "v2.0.0"
+
+
+def test_a_team_owned_claude_md_is_never_merged_by_plain_copier_update(tmp_path):
+    """`new` left the team's CLAUDE.md alone; a template change to CLAUDE.md must not reach it."""
+    template = copy_template(tmp_path / "template")
+    git("init", "-q", cwd=template)
+    commit_all(template, "v1")
+    git("tag", "v1.0.0", cwd=template)
+
+    project = tmp_path / "project"
+    project.mkdir()
+    ours = "# Our rules\n\nKeep handlers small.\n"
+    (project / "CLAUDE.md").write_text(ours)
+    git("init", "-q", cwd=project)
+    commit_all(project, "our CLAUDE.md")
+    made = run_cli("new", str(project), "--defaults", "--template", str(template), "--data", "stack=django")
+    assert made.returncode == 0, made.stderr
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["team_owned"] == ["CLAUDE.md"]
+    commit_all(project, "kit v1")
+
+    claude = template / "templates/{% if 'claude' in targets %}CLAUDE.md{% endif %}.jinja"
+    claude.write_text(claude.read_text().replace("## Subagents", "## Subagents (v2)"))
+    change_template(template, "v2.0.0")
+    result = subprocess.run([copier_bin(), "update", "--defaults", "--quiet"], cwd=project, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (project / "CLAUDE.md").read_text() == ours
+    assert "Two logs, two readers (v2):" in (project / LOGGING).read_text()
+    assert not git("ls-files", "-u", cwd=project).strip()
