@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from clients import claude_load_agents
 from conftest import TEMPLATES, load_yaml, run_cli, stack_matrix
+from scaffold.questions import CONTROL_CHARACTERS  # a name of control characters alone is empty, and refused
 
 TEAM = list(load_yaml(TEMPLATES / "_agents" / "team.yml"))
 TARGETS = ["claude", "agents_md", "copilot", "cursor", "opencode", "gemini"]
@@ -29,7 +30,7 @@ def answers(draw) -> dict[str, str]:
     stack, database = draw(st.sampled_from(MATRIX))
     profile = load_yaml(TEMPLATES / "_stacks" / stack / "stack.yml")
     agents = ["backend-developer"] + draw(st.lists(st.sampled_from(TEAM[1:]), unique=True))
-    name = draw(st.text(FREE_TEXT, min_size=1, max_size=40).filter(lambda s: s.strip() and "\n" not in s and "\r" not in s))
+    name = draw(st.text(FREE_TEXT, min_size=1, max_size=40).filter(lambda s: CONTROL_CHARACTERS.sub("", s).strip() and "\n" not in s and "\r" not in s))
     return {
         "stack": stack,
         "database": database,
