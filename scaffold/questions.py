@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import json
 import re
 
 import yaml
@@ -181,6 +182,11 @@ class Interview:
                     items = [part.strip() for part in raw.split(",") if part.strip()]
             return [self.cast(question, item, single=True) for item in items or []]
         kind = question.type
+        if kind == "json" and isinstance(raw, str):
+            try:
+                return json.loads(raw) if raw.strip() else None
+            except ValueError:  # JSON is YAML too: a hand-typed answer may use YAML's flow style
+                return load_yaml_answer(question.name, raw)
         if kind in {"yaml", "json"}:
             return load_yaml_answer(question.name, raw) if isinstance(raw, str) else raw
         if kind == "bool":
