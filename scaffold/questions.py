@@ -118,8 +118,11 @@ class Interview:
                 f"unknown --data key '{unknown[0]}'; valid keys: {', '.join(q.name for q in questions if not q.is_computed)}"
             )
         self._questions = {q.name: q for q in questions}
+        needed = self.needed_computed(questions)
         chosen: dict[str, Any] = {}
         for question in questions:
+            if question.is_computed and question.name not in needed:
+                continue  # only Copier needs it, to render files; it computes it itself
             if question.is_computed or not cast_bool(self.render(question.when), question.name):
                 self.answers[question.name] = self.cast(question, self.render(question.default))
                 continue
@@ -248,6 +251,25 @@ class Interview:
         if not roots:
             return ""
         return " for " + ", ".join(f"{name}={self.answers[name]}" for name in roots if name in self.answers)
+
+    def needed_computed(self, questions: list[Question]) -> set[str]:
+        """The computed values a question's default, choices, validator or condition reads.
+
+        The others (the resolved stack, the environment groups) only shape the rendered files, and
+        Copier computes them again for that, so evaluating them here would only double the work.
+        """
+        computed = {q.name: q for q in questions if q.is_computed}
+        pending = [
+            part for q in questions if not q.is_computed
+            for part in (q.choices, q.default, q.validator, q.when, q.ask) if isinstance(part, str)
+        ]
+        needed: set[str] = set()
+        while pending:
+            for name in meta.find_undeclared_variables(self.env.parse(pending.pop())) & computed.keys() - needed:
+                needed.add(name)
+                if isinstance(computed[name].default, str):
+                    pending.append(computed[name].default)
+        return needed
 
     def asked_dependencies(self, source: str, seen: frozenset[str] = frozenset()) -> list[str]:
         names = meta.find_undeclared_variables(self.env.parse(source))
