@@ -12,16 +12,18 @@ An ecosystem module has two functions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from scaffold.detect import golang, node, python
 from scaffold.detect.commands import RepoCommands
-from scaffold.detect.model import CONCERNS, Confidence, EnvVar, Evidence, Fact, RepoFacts
+from scaffold.detect.env import read_env
+from scaffold.detect.model import CONCERNS, Confidence, EnvVar, Evidence, Fact, Reading, RepoFacts
 from scaffold.detect.tree import RepoTree
 
 __all__ = ["CONCERNS", "Confidence", "EnvVar", "Evidence", "Fact", "Reading", "RepoFacts", "detect"]
 
 LANGUAGE_OF_STACK = {"django": "python", "fastapi": "python", "express": "node", "go": "go"}
+ECOSYSTEMS = {"python": python, "node": node, "go": golang}
 # Source files of any language: a repo holding them is not empty, even when no stack we know is found.
 CODE_SUFFIXES = (
     ".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".go", ".rb", ".php", ".java", ".kt", ".cs", ".rs",
@@ -29,26 +31,10 @@ CODE_SUFFIXES = (
 )
 
 
-@dataclass
-class Reading:
-    """What an ecosystem module read of one service."""
-
-    facts: list[Fact] = field(default_factory=list)
-    exemplars: dict[str, Evidence] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-
-def _ecosystems():
-    from scaffold.detect import golang, node, python
-
-    return {"python": python, "node": node, "go": golang}
-
-
 def detect(path: Path, stack: str | None = None, root: str | None = None) -> RepoFacts:
     """The facts of the repo at `path`; `stack` and `root` pick one service when several are found."""
     tree = RepoTree(path)
-    ecosystems = _ecosystems()
-    candidates = _rank([fact for module in ecosystems.values() for fact in module.candidates(tree)])
+    candidates = _rank([fact for module in ECOSYSTEMS.values() for fact in module.candidates(tree)])
     result = RepoFacts(stacks=candidates, code_files=sum(1 for p in tree.files if p.endswith(CODE_SUFFIXES)))
     chosen = [
         c for c in candidates
@@ -63,12 +49,10 @@ def detect(path: Path, stack: str | None = None, root: str | None = None) -> Rep
     result.root = service.details.get("root", "")
     language = LANGUAGE_OF_STACK[service.id]
     commands = RepoCommands(tree, result.root)
-    reading = ecosystems[language].read(tree, result.root, service.id, commands)
+    reading = ECOSYSTEMS[language].read(tree, result.root, service.id, commands)
     result.facts = {"stack": service} | {fact.concern: fact for fact in reading.facts}
     result.exemplars = reading.exemplars
     result.notes = reading.notes
-    from scaffold.detect.env import read_env
-
     result.env = read_env(tree, result.root, language)
     return result
 

@@ -14,9 +14,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from scaffold.detect import Reading
 from scaffold.detect.commands import Command, RepoCommands, load_yaml
-from scaffold.detect.model import Confidence, Evidence, Fact
+from scaffold.detect.model import Confidence, Evidence, Fact, Reading
 from scaffold.detect.tree import Line, RepoTree
 
 # How deep a go.mod may sit: `backend/go.mod`, `services/api/go.mod`, `apps/x/server/go.mod`.

@@ -71,6 +71,15 @@ class EnvVar:
     source: str = "code"
 
 
+@dataclass
+class Reading:
+    """What an ecosystem module read of one service."""
+
+    facts: list[Fact] = field(default_factory=list)
+    exemplars: dict[str, Evidence] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
 # The concerns a repo answers, and the vocabulary ids each may take. The ids are shared with each
 # stack's `stack.yml` (its default `ids:` and its `alternatives:`), so a new option is one word here,
 # one reading in the ecosystem's detector and, where we have depth for it, one entry in the data.

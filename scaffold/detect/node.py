@@ -16,9 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from scaffold.detect import Reading
 from scaffold.detect.commands import Command, RepoCommands, load_yaml
-from scaffold.detect.model import Confidence, Evidence, Fact
+from scaffold.detect.model import Confidence, Evidence, Fact, Reading
 from scaffold.detect.tree import RepoTree
 
 # package.json files deeper than this are examples, fixtures or vendored packages, not services.

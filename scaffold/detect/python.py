@@ -16,9 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from scaffold.detect import Reading
 from scaffold.detect.commands import Command, RepoCommands, load_yaml
-from scaffold.detect.model import Confidence, Evidence, Fact
+from scaffold.detect.model import Confidence, Evidence, Fact, Reading
 from scaffold.detect.tree import Line, RepoTree
 
 HIGH, MEDIUM = Confidence.high, Confidence.medium
@@ -362,18 +361,25 @@ class Project:
     @cached_property
     def py_files(self) -> list[str]:
         prefix = f"{self.root}/" if self.root else ""
+        excluded = tuple(f"{prefix}{d}/" for d in ("docs", "scripts"))
         return [p for p in self.tree.files if p.startswith(prefix) and p.endswith(".py") and "/migrations/" not in p
-                and not p.startswith(tuple(f"{prefix}{d}/" for d in ("docs", "scripts")))]
+                and not p.startswith(excluded)]
+
+    @cached_property
+    def _tests_and_code(self) -> tuple[list[str], list[str]]:
+        tests, code = [], []
+        for path in self.py_files:
+            (tests if _is_test_file(path) else code).append(path)
+        return tests, code
 
     @cached_property
     def test_files(self) -> list[str]:
-        tests = [p for p in self.py_files if _is_test_file(p)]
-        return sorted(tests, key=lambda p: (p.count("/"), p))[:TEST_SAMPLE]
+        return sorted(self._tests_and_code[0], key=lambda p: (p.count("/"), p))[:TEST_SAMPLE]
 
     @cached_property
     def sources(self) -> list[str]:
         """Non-test source files, shallowest first, bounded: where imports and app setup are read."""
-        code = [p for p in self.py_files if not _is_test_file(p) and not p.endswith("conftest.py")]
+        code = [p for p in self._tests_and_code[1] if not p.endswith("conftest.py")]
         return sorted(code, key=lambda p: (p.count("/"), p))[:SOURCE_SAMPLE]
 
     def grep(self, pattern: str, paths: Iterable[str] | None = None, every: bool = False) -> list[Line]:
@@ -1389,11 +1395,14 @@ def _process(p: Project) -> Fact | None:
     return None
 
 
+ENTRYPOINT_NAME = re.compile(r"(entrypoint|start|run|serve)[\w-]*(\.sh)?$")
+
+
 def _entrypoints(p: Project) -> list[str]:
     prefix = f"{p.root}/" if p.root else ""
-    return [f for f in p.tree.files if f.startswith(prefix) and f.count("/") <= p.root.count("/") + 3
-            and re.search(r"(entrypoint|start|run|serve)[\w-]*(\.sh)?$", f.rsplit("/", 1)[-1])
-            and not f.endswith(".py")][:20]
+    depth = p.root.count("/") + 3
+    return [f for f in p.tree.files if f.startswith(prefix) and not f.endswith(".py") and f.count("/") <= depth
+            and ENTRYPOINT_NAME.search(f.rsplit("/", 1)[-1])][:20]
 
 
 # -- settings ----------------------------------------------------------------------------------------
