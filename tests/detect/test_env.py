@@ -13,7 +13,7 @@ from pathlib import Path
 from scaffold.detect.env import example_values, is_secret_name, read_env
 from scaffold.detect.model import EnvVar, Evidence
 from scaffold.detect.tree import RepoTree
-from tests.repos import write_repo
+from repos import write_repo
 
 
 def env_of(tmp_path: Path, files: dict[str, str], language: str, root: str = "") -> dict[str, EnvVar]:

@@ -16,7 +16,7 @@ from scaffold.detect import node
 from scaffold.detect.commands import RepoCommands
 from scaffold.detect.model import Confidence, Evidence, Fact
 from scaffold.detect.tree import RepoTree
-from tests.repos import write_repo
+from repos import write_repo
 
 
 def read(path: Path, root: str) -> tuple[dict[str, Fact], dict[str, Evidence], list[str]]:

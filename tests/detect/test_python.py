@@ -16,7 +16,7 @@ from scaffold.detect import python
 from scaffold.detect.commands import RepoCommands
 from scaffold.detect.model import Confidence, Evidence, Fact
 from scaffold.detect.tree import RepoTree
-from tests.repos import write_repo
+from repos import write_repo
 
 HIGH, MEDIUM = Confidence.high, Confidence.medium
 
