@@ -17,6 +17,7 @@ from typing import Any
 
 from scaffold.detect import RepoFacts
 from scaffold.detect.model import Fact
+from scaffold.kit import ENV_LINE
 
 # Where the kit's shared guidance goes when the team already owns AGENTS.md.
 KIT_GUIDANCE = "docs/agent-kit/guidance.md"
@@ -24,7 +25,6 @@ BLOCK_BEGIN = "<!-- agentscaffold:begin (kit guidance; delete this block to unli
 BLOCK_END = "<!-- agentscaffold:end -->"
 BLOCK = re.compile(re.escape(BLOCK_BEGIN) + r".*?" + re.escape(BLOCK_END) + r"\n?", re.S)
 ENV_EXAMPLE_NAMES = (".env.example", ".env.sample", ".env.template", "env.example", "example.env")
-ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.M)
 
 
 def repo_answer(facts: RepoFacts, dest: Path) -> dict[str, Any]:

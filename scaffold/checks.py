@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from scaffold.dialects import DIALECTS, Dialect
-from scaffold.kit import ANSWERS_FILE, cited_paths, handoffs, inert_markdown, jinja_leftovers, path_exists, split_frontmatter
+from scaffold.kit import ANSWERS_FILE, ENV_LINE, cited_paths, handoffs, inert_markdown, jinja_leftovers, path_exists, split_frontmatter
 
 RULES = {
     "agent-frontmatter": "An agent file has frontmatter that parses, with a safe YAML loader, to a map.",
@@ -53,7 +53,6 @@ CONFIG_NAME = re.compile(r"^(?:\|\s*|#{2,4}\s+)`([A-Za-z_][A-Za-z0-9_]*)`", re.M
 # libyaml's safe loader when PyYAML was built with it: same rules, several times faster.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TRIGGERS = re.compile(r"[{@/`#]|\.mdc?\b")
-ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.M)
 
 
 @dataclass(frozen=True, order=True)

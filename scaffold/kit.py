@@ -58,6 +58,8 @@ HYPHENATED_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b
 WORD_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]{2,})\b(?!/|\.\w|-)")
 JINJA = re.compile(r"\{\{|\{%|\{#")
 LINE_SUFFIX = re.compile(r":\d+(?:-\d+)?$")
+# A variable assignment in a dotenv file (`NAME=value`, `export NAME=value`).
+ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.M)
 
 
 @dataclass(frozen=True)
