@@ -85,7 +85,7 @@ def check_destination(dest: Path) -> None:
     os.unlink(probe)
 
 
-def plan_install(staging: Path, dest: Path, force: bool) -> tuple[list[tuple[Path, Path, str]], InstallReport]:
+def plan_install(staging: Path, dest: Path, force: bool) -> tuple[list[tuple[Path, Path]], InstallReport]:
     """Decide, file by file, what `install` will do, and refuse before anything is written.
 
     Every target is checked first: no component below DEST may be a symbolic link (a link could
@@ -93,7 +93,7 @@ def plan_install(staging: Path, dest: Path, force: bool) -> tuple[list[tuple[Pat
     must not be a file, and a file to overwrite must not be a folder.
     """
     report = InstallReport()
-    writes: list[tuple[Path, Path, str]] = []
+    writes: list[tuple[Path, Path]] = []
     for source in sorted(p for p in staging.rglob("*") if p.is_file()):
         relative = source.relative_to(staging).as_posix()
         target = dest / relative
@@ -108,7 +108,7 @@ def plan_install(staging: Path, dest: Path, force: bool) -> tuple[list[tuple[Pat
             report.overwritten.append(relative)
         else:
             report.created.append(relative)
-        writes.append((source, target, relative))
+        writes.append((source, target))
     return writes, report
 
 
@@ -147,7 +147,7 @@ def install(staging: Path, dest: Path, force: bool) -> InstallReport:
             for folder in reversed(missing):
                 folder.mkdir()
                 made_dirs.append(folder)
-        for source, target, relative in writes:
+        for source, target in writes:
             for parent in reversed([p for p in target.relative_to(dest).parents if p != Path(".")]):
                 folder = dest / parent
                 if not folder.exists():

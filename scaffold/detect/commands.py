@@ -55,10 +55,6 @@ class RepoCommands:
                 return command
         return None
 
-    def script(self, name: str) -> Command | None:
-        """A package.json script by name (`test`, `migrate`, ...)."""
-        return next((c for c in self.all if c.origin == "script" and c.name == name), None)
-
     def target(self, name: str) -> Command | None:
         return next((c for c in self.all if c.origin in ("make", "task", "just") and c.name == name), None)
 
