@@ -127,22 +127,34 @@ def update(
 class OutputFormat(str, Enum):
     human = "human"
     json = "json"
+    sarif = "sarif"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
 
 
 @app.command()
 def check(
     dest: Annotated[Path, typer.Argument(help="The repo to check.")] = Path("."),
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output: one line per finding, or JSON.")] = OutputFormat.human,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="Output: one line per finding, JSON, or SARIF for code-scanning annotations.")
+    ] = OutputFormat.human,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when a finding of this severity or higher is found.")
+    ] = FailOn.error,
     ignore: Annotated[
         Optional[list[str]], typer.Option("--ignore", metavar="RULE", help="Switch a rule off (repeatable).")
     ] = None,
     drift: Annotated[bool, typer.Option("--drift", help="Compare with the template's render for the recorded answers.")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Compare with the template too, and count drift as findings.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Compare with the template too, and count drift as errors.")] = False,
 ) -> None:
-    """Check the agent kit in DEST: frontmatter, cited paths, handoffs, JSON schemas, env docs."""
+    """Check DEST's agents, skills, commands and kit docs the way the AI clients read them."""
     from scaffold.commands import check as command
 
-    raise typer.Exit(command.run(dest, output_format.value, ignore or [], strict, drift))
+    raise typer.Exit(command.run(dest, output_format.value, ignore or [], strict, drift, fail_on.value))
 
 
 def main() -> None:

@@ -7,9 +7,12 @@ on any kit, generated or hand-written, and import nothing heavy.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 
 import yaml
 
@@ -47,25 +50,42 @@ def inert_markdown(text: str) -> str:
     return text.translate(MARKDOWN_ESCAPES)
 
 
-FENCE = re.compile(r"^\s*(```|~~~)")
-INLINE_CODE = re.compile(r"`([^`\n]+)`")
-LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 PLACEHOLDER = re.compile(r"\{[^{}/]*\}|<[^<>/]*>|\*")
-# `@qa-tester` anywhere in prose; a single word (`@devops`) only outside inline
-# code, where `@property` or `@pytest.fixture` are code, not handoffs.
-# Not `@scope/package`, `@file.md` or `@pytest.fixture`; a sentence's full stop is fine.
-HYPHENATED_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b(?!/|\.\w)")
-WORD_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]{2,})\b(?!/|\.\w|-)")
-JINJA = re.compile(r"\{\{|\{%|\{#")
+# `@qa-tester` anywhere in prose; a single word (`@devops`) only outside code spans, where
+# `@property` or `@pytest.fixture` are code, not handoffs. Not `@scope/package`, `@file.md`,
+# `@pytest.fixture` or a call `@app.get(...)`; a sentence's full stop is fine.
+HYPHENATED_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b(?![/(]|\.\w)")
+WORD_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]{2,})\b(?![/(]|\.\w|-)")
+# Decorators and documentation tags that read like a one-word handoff in prose.
+NOT_HANDOFFS = frozenset(
+    "abstractmethod api apiparam async author autowired bean brief callback classmethod component computed "
+    "controller dataclass decorator default deprecated description doc emits example exception extends "
+    "fileoverview flow function get implements import inheritdoc injectable input interface internal "
+    "link memberof method module name namespace nestjs override package param post private "
+    "property protected public put query readonly remarks request required returns return route see "
+    "service since static staticmethod summary template test throws todo type typedef types unique "
+    "value version".split()
+)
+# `{{`, `{%` and `{#...#}` are Jinja; `style={{...}}` (JSX), `${{ }}` (GitHub Actions) and a
+# heading id `{#anchor}` are not.
+JINJA = re.compile(r"(?<![=$])\{\{|\{%|\{#(?=[^}\n]*#\})")
+WHITESPACE = re.compile(r"\s")
 LINE_SUFFIX = re.compile(r":\d+(?:-\d+)?$")
 # A variable assignment in a dotenv file (`NAME=value`, `export NAME=value`).
 ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.M)
+# Words that make a path an output the agent is told to write, not a file that must exist.
+OUTPUT_VERB = re.compile(
+    r"\b(?:create|creates|creating|write|writes|writing|generate|generates|save|saves|produce|produces|"
+    r"output|outputs|emit|emits|scaffold|new file|add a|adds a)\b[^.;:!?]*$", re.I)
+OUTPUT_AFTER = re.compile(r"^[`)\]]*\s*(?:\(new\)|will be (?:created|written|generated)|is (?:created|generated)|gets created)", re.I)
 
 
 @dataclass(frozen=True)
 class Citation:
     line: int
     path: str
+    # A Markdown link resolves from the citing file's folder; a path in a code span from the repo root.
+    linked: bool = False
 
 
 def split_frontmatter(text: str) -> tuple[str | None, str]:
@@ -90,19 +110,8 @@ def load_frontmatter(text: str) -> dict:
     return data
 
 
-def prose_lines(text: str):
-    """(line number, line) pairs outside fenced code blocks."""
-    in_fence = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        if FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if not in_fence:
-            yield number, line
-
-
 def is_repo_path(token: str) -> bool:
-    if any(ch.isspace() for ch in token) or token.startswith(("/", "http:", "https:", "mailto:", "#", "@")):
+    if WHITESPACE.search(token) or token.startswith(("/", "http:", "https:", "mailto:", "#", "@")):
         return False
     token = token.split("#", 1)[0]
     if token in KIT_ROOT_FILES or token.startswith(KIT_DIRS):
@@ -110,37 +119,79 @@ def is_repo_path(token: str) -> bool:
     return "/" in token and token.endswith((".md", ".mdc"))
 
 
-def cited_paths(text: str) -> list[Citation]:
-    """Repo paths a markdown file cites in inline code or links, outside code blocks."""
+def is_link_path(target: str) -> bool:
+    """A link to a file in the repo: not a URL, an anchor, or a mail or site-root link."""
+    return not (re.match(r"[a-zA-Z][\w+.-]*:", target) or target.startswith(("#", "/", "{")) or "{{" in target)
+
+
+def is_output(text: str, start: int, end: int) -> bool:
+    """Is the path at text[start:end] something the reader is told to create?"""
+    return bool(OUTPUT_VERB.search(text[max(0, start - 80) : start]) or OUTPUT_AFTER.match(text[end : end + 40]))
+
+
+def cited_paths(text: str, first_line: int = 1) -> list[Citation]:
+    """Repo paths a Markdown text cites in code spans or links, outside code blocks.
+
+    Paths the text tells its reader to create are outputs, not citations.
+    """
+    from scaffold.markdown import document
+
     found = []
-    for number, line in prose_lines(text):
-        if "`" not in line and "](" not in line:
+    for block in document(text, first_line).prose:
+        if "`" not in block.text and "]" not in block.text:
             continue
-        for token in INLINE_CODE.findall(line) + LINK_TARGET.findall(line):
-            if is_repo_path(token):
+        for span in block.code_spans:
+            token = span.text
+            if is_repo_path(token) and not is_output(block.text, span.start, span.start + len(token) + 2):
                 # `file:12` is evidence for a line of that file: the file is what must exist.
-                found.append(Citation(number, LINE_SUFFIX.sub("", token.split("#", 1)[0])))
+                found.append(Citation(span.line, LINE_SUFFIX.sub("", token.split("#", 1)[0])))
+        for link in block.link_targets:
+            target = unquote(link.text.split("#", 1)[0].split("?", 1)[0])
+            if target and is_link_path(link.text) and not is_output(block.text, link.start, link.start + len(link.text)):
+                found.append(Citation(link.line, target, linked=True))
     return found
 
 
-def path_exists(root: Path, cited: str) -> bool:
-    """Does a cited path exist? `{id}`, `<id>` and `*` segments match any name."""
+def path_exists(root: Path, cited: str, citing_folder: Path | None = None) -> bool:
+    """Does a cited path exist, from the repo root or the citing file's folder? `{id}`, `<id>` and `*` match any name."""
+    bases = (str(root),) if citing_folder is None else (str(citing_folder), str(root))
+    return any(_exists(base, cited) for base in bases)
+
+
+@lru_cache(maxsize=4096)
+def _exists(base: str, cited: str) -> bool:
+    # Cached: a thousand agents cite the same few docs.
     if not PLACEHOLDER.search(cited):
-        return (root / cited).exists()
-    pattern = PLACEHOLDER.sub("*", cited.rstrip("/"))
-    return any(root.glob(pattern))
+        return os.path.exists(os.path.join(base, cited))
+    return any(Path(base).glob(PLACEHOLDER.sub("*", cited.rstrip("/"))))
 
 
-def handoffs(text: str) -> list[tuple[int, str]]:
-    """`@agent-name` mentions outside fenced code."""
+def handoffs(text: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """`@agent-name` mentions in prose: not in code blocks, and not decorators or doc tags."""
+    from scaffold.markdown import document
+
     found = []
-    for number, line in prose_lines(text):
-        if "@" not in line:
+    for block in document(text, first_line).prose:
+        if "@" not in block.text:
             continue
-        names = HYPHENATED_HANDOFF.findall(line) + WORD_HANDOFF.findall(INLINE_CODE.sub("", line))
-        found += [(number, name) for name in names]
-    return found
+        words = [m for m in WORD_HANDOFF.finditer(block.without_code) if m.group(1) not in NOT_HANDOFFS]
+        for match in [*HYPHENATED_HANDOFF.finditer(block.text), *words]:
+            found.append((block.line_of(match.start()), match.group(1)))
+    return sorted(set(found))
 
 
-def jinja_leftovers(text: str) -> list[int]:
-    return [number for number, line in enumerate(text.splitlines(), start=1) if JINJA.search(line)]
+def jinja_leftovers(text: str, first_line: int = 1, in_code: bool = True) -> list[int]:
+    """Lines with unrendered Jinja; with `in_code=False`, code blocks are examples and skipped.
+
+    Code spans are always read: a `{{placeholder}}` in backticks still reaches the model unfilled.
+    """
+    if "{{" not in text and "{%" not in text and "{#" not in text:
+        return []
+    if in_code:
+        return [number for number, line in enumerate(text.splitlines(), start=first_line) if JINJA.search(line)]
+    from scaffold.markdown import document
+
+    found = set()
+    for block in document(text, first_line).prose:
+        found |= {block.line_of(m.start()) for m in JINJA.finditer(block.text)}
+    return sorted(found)

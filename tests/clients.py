@@ -59,10 +59,10 @@ class ClaudeLoad:
     diagnostics: list[str]
 
 
-def claude_load_agents(project: Path, home: Path) -> ClaudeLoad:
-    """Claude Code answers an SDK `initialize` request with every agent it loaded.
+def claude_initialize(project: Path, home: Path) -> tuple[dict, list[str]]:
+    """Claude Code answers an SDK `initialize` request with every agent, skill and command it loaded.
 
-    Files it dropped appear only in its debug log.
+    Returns that answer and the client's debug log, the only place that names dropped files.
     """
     log = home / "claude-debug.log"
     request = {"type": "control_request", "request_id": "r1", "request": {"subtype": "initialize"}}
@@ -74,11 +74,25 @@ def claude_load_agents(project: Path, home: Path) -> ClaudeLoad:
     )
     response = next((json.loads(line) for line in result.stdout.split("\n") if '"control_response"' in line), None)
     assert response is not None, f"no control_response from claude (exit {result.returncode}):\n{result.stderr[-2000:]}"
-    agents = {agent["name"]: agent for agent in response["response"]["response"]["agents"]}
-    agents_dir = str(project / ".claude" / "agents")
     log_lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    return response["response"]["response"], log_lines
+
+
+def claude_load_agents(project: Path, home: Path) -> ClaudeLoad:
+    """The agents Claude Code loaded, and its warnings and errors about files in `.claude/agents/`."""
+    answer, log_lines = claude_initialize(project, home)
+    agents = {agent["name"]: agent for agent in answer["agents"]}
+    agents_dir = str(project / ".claude" / "agents")
     diagnostics = [line for line in log_lines if agents_dir in line and any(w in line for w in ("[WARN]", "[ERROR]", "Failed"))]
     return ClaudeLoad(agents, diagnostics)
+
+
+def claude_load_commands(project: Path, home: Path) -> tuple[dict[str, dict], list[str]]:
+    """The project's skills and commands Claude Code lists (by name), and its log lines about them."""
+    answer, log_lines = claude_initialize(project, home)
+    listed = {command["name"]: command for command in answer["commands"] if command.get("description", "").endswith("(project)")}
+    folder = str(project / ".claude")
+    return listed, [line for line in log_lines if folder in line and ("[WARN]" in line or "[ERROR]" in line)]
 
 
 def claude_memory_files(project: Path, home: Path) -> list[str]:
