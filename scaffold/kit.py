@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -54,7 +55,7 @@ PLACEHOLDER = re.compile(r"\{[^{}/]*\}|<[^<>/]*>|\*")
 # `@qa-tester` anywhere in prose; a single word (`@devops`) only outside code spans, where
 # `@property` or `@pytest.fixture` are code, not handoffs. Not `@scope/package`, `@file.md`,
 # `@pytest.fixture` or a call `@app.get(...)`; a sentence's full stop is fine.
-HYPHENATED_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b(?![/(]|\.\w)")
+HYPHENATED_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b(?![-/(]|\.\w)")
 WORD_HANDOFF = re.compile(r"(?<![\w.@/])@([a-z][a-z0-9]{2,})\b(?![/(]|\.\w|-)")
 # Decorators and documentation tags that read like a one-word handoff in prose.
 NOT_HANDOFFS = frozenset(
@@ -163,7 +164,12 @@ def _exists(base: str, cited: str) -> bool:
     # Cached: a thousand agents cite the same few docs.
     if not PLACEHOLDER.search(cited):
         return os.path.exists(os.path.join(base, cited))
-    return any(Path(base).glob(PLACEHOLDER.sub("*", cited.rstrip("/"))))
+    # `{a}{b}` or `{x}*` would make `**` inside a name, which is not a glob pathlib accepts.
+    pattern = re.sub(r"\*{2,}", "*", PLACEHOLDER.sub("*", cited.rstrip("/")))
+    try:
+        return any(Path(base).glob(pattern))
+    except (ValueError, NotImplementedError):  # an absolute or empty pattern: nothing it names can be checked
+        return True
 
 
 def handoffs(text: str, first_line: int = 1) -> list[tuple[int, str]]:
@@ -180,10 +186,11 @@ def handoffs(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     return sorted(set(found))
 
 
-def jinja_leftovers(text: str, first_line: int = 1, in_code: bool = True) -> list[int]:
+def jinja_leftovers(text: str, first_line: int = 1, in_code: bool = True, is_path: Callable[[str], bool] | None = None) -> list[int]:
     """Lines with unrendered Jinja; with `in_code=False`, code blocks are examples and skipped.
 
-    Code spans are always read: a `{{placeholder}}` in backticks still reaches the model unfilled.
+    Code spans are read too: a `{{placeholder}}` in backticks still reaches the model unfilled,
+    unless it names a path that exists (a template repo's `{{cookiecutter.project_slug}}/`).
     """
     if "{{" not in text and "{%" not in text and "{#" not in text:
         return []
@@ -193,5 +200,6 @@ def jinja_leftovers(text: str, first_line: int = 1, in_code: bool = True) -> lis
 
     found = set()
     for block in document(text, first_line).prose:
-        found |= {block.line_of(m.start()) for m in JINJA.finditer(block.text)}
+        found |= {block.line_of(m.start()) for m in JINJA.finditer(block.without_code)}
+        found |= {span.line for span in block.code_spans if JINJA.search(span.text) and not (is_path and is_path(span.text))}
     return sorted(found)

@@ -130,13 +130,15 @@ def test_one_of_two_agents_with_one_name_is_dropped_and_check_says_which(tmp_pat
     (agents / "a.md").write_bytes(agent("reviewer", "First reviewer."))
     (agents / "b.md").write_bytes(agent("reviewer", "Second reviewer."))
     load = claude_load_agents(project, tmp_path / "home")
-    assert list(load.agents).count("reviewer") == 1
+    kept = "a.md" if load.agents["reviewer"]["description"] == "First reviewer." else "b.md"
+    dropped = "b.md" if kept == "a.md" else "a.md"
     found = errors_by_file(project)
-    assert has_error(found, f"{AGENTS}/a.md") != has_error(found, f"{AGENTS}/b.md")
+    assert has_error(found, f"{AGENTS}/{dropped}") and not has_error(found, f"{AGENTS}/{kept}")
 
 
 SKILLS = {
     "good": b"---\nname: good\ndescription: Deploys the app.\n---\nDeploy $ARGUMENTS.\n",
+    "long": b"---\nname: long\ndescription: " + b"Long. " * 200 + b"\n---\nA 1,200-character description is shown whole.\n",
     "colon": b"---\nname: colon\ndescription: Use when: a release is cut\n---\nRelease.\n",
     "broken": b"---\nname: broken\ndescription: [unclosed\n  - x: {\n---\nBody.\n",
 }
@@ -157,6 +159,26 @@ def test_check_agrees_with_claude_code_on_skills(tmp_path):
         assert has_error(found, path) == ignored, (name, found.get(path), [line for line in log if name in line])
     assert listed["good"]["description"].startswith("Deploys the app.")
     assert any("broken" in line and "ignored" in line for line in log)
+    assert found[".claude/skills/long/SKILL.md"] == {"warning:skill-description"}  # over the spec's 1,024, loaded whole
+
+
+def test_skills_claude_code_never_loads_are_errors(tmp_path):
+    """A flat Markdown file in the skills folder, and a command hidden by a skill of its name."""
+    project = tmp_path / "project"
+    skills = project / ".claude" / "skills"
+    (skills / "deploy").mkdir(parents=True)
+    (skills / "deploy" / "SKILL.md").write_text("---\nname: deploy\ndescription: Deploys the app (the skill).\n---\nDeploy.\n")
+    (skills / "release-notes.md").write_text("---\nname: release-notes\ndescription: Writes release notes.\n---\nWrite them.\n")
+    commands = project / ".claude" / "commands"
+    commands.mkdir(parents=True)
+    (commands / "deploy.md").write_text("---\ndescription: Deploys the app (the command).\n---\nDeploy $ARGUMENTS.\n")
+    listed, _ = claude_load_commands(project, tmp_path / "home")
+    assert "release-notes" not in listed
+    assert listed["deploy"]["description"].startswith("Deploys the app (the skill).")
+    found = errors_by_file(project)
+    assert found[".claude/skills/release-notes.md"] == {"error:skill-frontmatter"}
+    assert found[".claude/commands/deploy.md"] == {"error:skill-name"}
+    assert ".claude/skills/deploy/SKILL.md" not in found
 
 
 @pytest.mark.parametrize(("frontmatter", "rejected"), [

@@ -109,3 +109,15 @@ def test_kit_only_rules_stay_out_of_a_repo_without_a_kit(tmp_path):
 def test_a_repo_without_agents_has_no_handoffs(tmp_path):
     root = write(tmp_path, {"CLAUDE.md": "# Project\n\nThanks to @octocat for the review.\n"})
     assert check(root) == []
+
+
+def test_a_template_repo_may_name_its_own_jinja_paths(tmp_path):
+    root = write(tmp_path, {
+        "AGENTS.md": (
+            "# A Cookiecutter template\n\n"
+            "The generated project lives in `{{cookiecutter.project_slug}}/`.\n\n"
+            "The framework is `{{techStack.backend.framework}}`.\n"
+        ),
+        "{{cookiecutter.project_slug}}/README.md": "# {{cookiecutter.project_name}}\n",
+    })
+    assert check(root) == [("AGENTS.md", 5, "jinja-leftover")]

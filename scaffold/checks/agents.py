@@ -31,9 +31,13 @@ def check_agents(kit: Kit) -> Iterator[Finding]:
         yield from findings
         if agent.meta is not None and not any(f.severity is Severity.error for f in findings):
             names[(agent.dialect.tool, agent.name)].append(agent.relative)
+    for name, path in sorted(kit.skills_named_by_agents.items()):
+        if name not in kit.skill_names:
+            yield Finding(path, 1, "agent-value", f"Claude Code: 'skills' names {name!r}, but no .claude/skills/{name}/SKILL.md exists, so it is not preloaded", Severity.warning)
     for (tool, name), paths in names.items():
-        for path in paths[1:]:
-            yield Finding(path, 1, "agent-duplicate-name", f"{tool}: agent name '{name}' is also used by {paths[0]}; one of them is dropped", Severity.error)
+        # Measured on Claude Code 2.1.332: the file found last keeps the name, the others are dropped.
+        for path in paths[:-1]:
+            yield Finding(path, 1, "agent-duplicate-name", f"{tool}: agent name '{name}' is also used by {paths[-1]}, which is loaded instead", Severity.error)
 
 
 def _agent(agent: AgentFile) -> Iterator[Finding]:
@@ -63,7 +67,7 @@ def _agent(agent: AgentFile) -> Iterator[Finding]:
         yield Finding(relative, 1, "yaml-portability", f"only {tool}'s lenient reader accepts this frontmatter; strict YAML parsers (Gemini CLI) reject it: {strict_problem}", Severity.info)
     if (line := reading.cut_short_at) is not None:
         yield Finding(relative, line, "agent-frontmatter", f"{tool}: the --- on line {line} ends the frontmatter early; the keys after it are lost", Severity.error)
-    if (line := reading.comment_cut("description")) is not None:
+    if strict_problem is None and (line := reading.comment_cut("description")) is not None:
         yield Finding(relative, line, "agent-frontmatter", f"{tool}: ' #' starts a YAML comment, so the description ends there; quote the value", Severity.error)
     for rule, severity, message in agent.dialect.problems(data):
         key = message.split("'")[1] if "'" in message else ""

@@ -11,7 +11,7 @@ import yaml
 
 from scaffold.checks.model import Finding, Severity
 from scaffold.checks.reading import SAFE_LOADER
-from scaffold.kit import cited_paths, handoffs, jinja_leftovers, path_exists
+from scaffold.kit import LINE_SUFFIX, cited_paths, handoffs, jinja_leftovers, path_exists
 
 if TYPE_CHECKING:
     from scaffold.checks.files import Kit
@@ -46,8 +46,11 @@ def _inside(root: str, target: str) -> bool:
 def check_jinja(kit: Kit) -> Iterator[Finding]:
     # In a generated kit every character came from the template, code included; in a hand-written
     # one, code blocks are examples (Go templates, Handlebars, JSX) and are left alone.
+    def is_path(token: str) -> bool:  # literally: a placeholder must not match the template folder itself
+        return (kit.root / LINE_SUFFIX.sub("", token)).exists()
+
     for path, (text, first_line) in kit.texts.items():
-        for line in jinja_leftovers(text, first_line, in_code=kit.generated):
+        for line in jinja_leftovers(text, first_line, in_code=kit.generated, is_path=is_path):
             yield Finding(kit.rel(path), line, "jinja-leftover", "unrendered Jinja", Severity.warning)
     for agent in kit.agent_files:  # frontmatter: the parsed values, so YAML escaping cannot hide anything
         for key, value in (agent.meta or {}).items():

@@ -140,6 +140,29 @@ class Kit:
         ]
 
     @cached_property
+    def skill_names(self) -> set[str]:
+        """The skills Claude Code can load: each folder's name, and the name its SKILL.md gives."""
+        names = set()
+        for procedure in self.procedures:
+            if procedure.place.kind == "skill" and procedure.place.folder == ".claude/skills":
+                names.add(procedure.path.parent.name)
+                data, _ = procedure.reading.lenient
+                if isinstance(data, dict) and isinstance(data.get("name"), str):
+                    names.add(data["name"])
+        return names
+
+    @cached_property
+    def skills_named_by_agents(self) -> dict[str, str]:
+        """Skill name -> an agent file whose `skills:` preloads it (Claude Code agents)."""
+        named = {}
+        for agent in self.agent_files:
+            skills = (agent.meta or {}).get("skills") if agent.dialect.tool == "Claude Code" else None
+            for name in [skills] if isinstance(skills, str) else skills if isinstance(skills, list) else []:
+                if isinstance(name, str):
+                    named.setdefault(name.strip(), agent.relative)
+        return named
+
+    @cached_property
     def recorded(self) -> dict:
         """The kit's recorded answers, or {} when the repo holds no generated kit."""
         answers = self.root / ANSWERS_FILE

@@ -43,6 +43,11 @@ class Place:
     placeholder: str | None = None  # the argument placeholder the tool substitutes
     read_by_claude: bool = False
 
+    @property
+    def load(self) -> str:
+        """The verb for messages: 'Codex, ... and Copilot load', 'Cursor loads'."""
+        return "load" if self.tools == AGENT_SKILLS else "loads"
+
 
 AGENT_SKILLS = "Codex, Gemini CLI, OpenCode and Copilot"
 PLACES = (
@@ -74,6 +79,7 @@ def check_procedures(kit: Kit) -> Iterator[Finding]:
         else:
             yield from _markdown_command(procedure)
     yield from _folders_without_skill(kit)
+    yield from _commands_hidden_by_skills(kit)
 
 
 def _frontmatter(procedure: ProcedureFile) -> tuple[dict | None, Finding | None]:
@@ -167,10 +173,34 @@ def _portability(procedure: ProcedureFile) -> Iterator[Finding]:
 
 
 def _folders_without_skill(kit: Kit) -> Iterator[Finding]:
+    """A skill is a folder holding SKILL.md: a Markdown file beside the folders is never loaded as one.
+
+    That is an error when the file was meant as a skill (it has frontmatter, an agent names it in
+    `skills:`, or nothing cites it), and information when it is a document other files cite by path.
+    """
+    wanted = kit.skills_named_by_agents
+    texts = [text for text, _ in kit.texts.values()]
     for place in PLACES:
         folder = kit.root / place.folder
         if place.kind != "skill" or not folder.is_dir():
             continue
         for child in sorted(folder.iterdir()):
-            if child.is_dir() and not (child / "SKILL.md").is_file() and any(child.glob("*.md")):
+            if child.is_file() and child.suffix == ".md" and child.name.lower() != "readme.md":
+                cited = any(child.name in text for text in texts)
+                meant = child.stem in wanted or not cited or kit.read(child).startswith(("---\n", "---\r\n", "\ufeff---"))
+                message = f"{place.tools} {place.load} skills only from {place.folder}/<name>/SKILL.md, so this file is never loaded as a skill"
+                yield Finding(kit.rel(child), 1, "skill-frontmatter", message + (f"; move it to {place.folder}/{child.stem}/SKILL.md" if meant else ""), Severity.error if meant else Severity.info)
+            elif child.is_dir() and not (child / "SKILL.md").is_file() and any(child.glob("*.md")):
                 yield Finding(kit.rel(child), 1, "skill-frontmatter", f"{place.tools}: the folder has no SKILL.md, so no tool loads it as a skill", Severity.warning)
+
+
+def _commands_hidden_by_skills(kit: Kit) -> Iterator[Finding]:
+    """Claude Code lists one entry per name, and a skill wins over a command of the same name."""
+    for procedure in kit.procedures:
+        place = procedure.place
+        if place.folder != ".claude/commands":
+            continue
+        name = procedure.path.relative_to(kit.root / place.folder).with_suffix("").as_posix().replace("/", ":")
+        if name in kit.skill_names:
+            message = f"Claude Code: the skill '{name}' has this command's name and wins, so /{name} runs the skill and this file is never used"
+            yield Finding(procedure.relative, 1, "skill-name", message, Severity.error)
