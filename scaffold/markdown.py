@@ -1,35 +1,39 @@
 """Markdown as a reader sees it: prose, code spans, links and code blocks, with line numbers.
 
-The block structure comes from markdown-it-py (a CommonMark parser), so a ```` fence holding a
-``` line, an indented code block or an HTML block is what CommonMark says it is. Only its block
-pass runs, and on a skeleton of the text: CommonMark decides a line's block role from how the line
-starts (indent, marker, fence, tag) and from a few end markers of HTML blocks, so each line is cut
-to its start plus those markers. That keeps the parser's per-character work small (3-4 times
-faster on agent files). The inline facts we need (code spans, link targets, @mentions) are read from
-each block's original lines by `Prose`, which knows code spans.
+The block structure is CommonMark's, so a ```` fence holding a ``` line, an indented code block, a
+fence inside a list item or an HTML block is what CommonMark says it is. markdown-it-py decides
+whenever a document has anything but plain top-level fences; its block pass costs about 6 µs a line
+in Python, so the many agent files whose only blocks are paragraphs, headings, lists and unindented
+fences take `plain_blocks`, which applies CommonMark's fence rules directly and is proved equal to
+markdown-it-py on those documents by tests/test_check_markdown.py. The inline facts we need (code
+spans, link targets, @mentions) are read from each block's lines by `Prose`, which knows code spans.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
-
-from markdown_it import MarkdownIt
 
 CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
 REFERENCE_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.M)
-
-
-SKELETON_LENGTH = 24
-HTML_BLOCK_ENDS = ("-->", "?>", "]]>", "</script", "</pre", "</style", "</textarea")
-FENCE_START = re.compile(r"\s{0,3}(`{3,}|~{3,})")
+# CommonMark fences: an opening run of 3+ backticks (whose info string holds none) or tildes.
+FENCE_OPEN = re.compile(r"( {0,3})(`{3,}(?=[^`]*$)|~{3,})(.*)$")
+ATX_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
+LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+INTERRUPTING_ITEM = re.compile(r" {0,3}(?:[-+*]|0*1[.)])(?:[ \t]|$)")
+# What only the full parser gets right: nested or quoted fences, HTML blocks, and (after a blank
+# line or a heading) an indented line, which may be code or a list item's paragraph.
+NEEDS_PARSER = re.compile(r"[ \t]+(?:`{3,}|~{3,})| {0,3}>[ >]*(?:`{3}|~{3}| {4}|\t)| {0,3}<[A-Za-z/!?]")
+INDENTED = re.compile(r" {4,}\S|\t")
+EMPTY_QUOTE = re.compile(r" {0,3}>[ >]*")  # a blockquote's blank line
 
 
 @cache
-def _parser() -> MarkdownIt:
+def _parser():
+    from markdown_it import MarkdownIt  # only documents with nested structure pay for its import
+
     # Only what decides whether a line is code or prose: the inline pass, and block rules that
     # only tell one kind of prose from another (rules, setext headings, link definitions), are off.
     return MarkdownIt("commonmark").disable(["inline", "text_join", "hr", "lheading", "reference"])
@@ -41,14 +45,65 @@ def document(text: str, first_line: int = 1) -> Document:
     return Document(text, first_line)
 
 
-def skeleton_line(line: str) -> str:
-    """What CommonMark's block pass needs of a line: its indent, its first characters, HTML block ends."""
-    content = line.lstrip(" \t")
-    if len(content) <= SKELETON_LENGTH or FENCE_START.match(line):
-        return line  # short, or a fence whose info string must be seen whole
-    indent = line[: len(line) - len(content)]
-    ends = "".join(end for end in HTML_BLOCK_ENDS if end in content)
-    return indent + content[:SKELETON_LENGTH] + (" " + ends if ends else "")
+def needs_parser(lines: list[str]) -> bool:
+    """Does any line outside a top-level fence need CommonMark's containers to be classified?"""
+    fence: tuple[str, int] | None = None
+    block_may_start = True  # at the start, after a blank line, a heading or a fence: where indented code can begin
+    for line in lines:
+        if fence:
+            marker = line.lstrip(" ")
+            if len(line) - len(marker) <= 3 and marker.startswith(fence[0] * fence[1]) and not marker.strip(fence[0]).strip():
+                fence, block_may_start = None, True
+            continue
+        if NEEDS_PARSER.match(line) or (block_may_start and INDENTED.match(line)):
+            return True
+        item = LIST_ITEM.match(line)
+        if item and not block_may_start and (not line[item.end():].strip() or not INTERRUPTING_ITEM.match(line)):
+            return True  # it continues a paragraph or is a sibling item, depending on the list around it
+        if opening := FENCE_OPEN.fullmatch(line):
+            fence = (opening.group(2)[0], len(opening.group(2)))
+        block_may_start = not line.strip() or bool(EMPTY_QUOTE.fullmatch(line) or ATX_HEADING.match(line))
+    return False
+
+
+def plain_blocks(lines: list[str]) -> tuple[list[tuple[int, int, bool]], list[tuple[int, int]]]:
+    """Prose (start, end, heading) and code (start, end) line ranges of a document without containers.
+
+    Blocks split where CommonMark's do for the purpose of code spans: at blank lines, headings,
+    list items and fences. An unclosed fence runs to the end of the document.
+    """
+    prose: list[tuple[int, int, bool]] = []
+    code: list[tuple[int, int]] = []
+    start, index = None, 0
+    while index < len(lines):
+        line = lines[index]
+        opening = FENCE_OPEN.fullmatch(line)
+        blank = not line.strip() or EMPTY_QUOTE.fullmatch(line)
+        item = LIST_ITEM.match(line)
+        empty_item = bool(item) and not line[item.end():].strip()
+        if opening or blank or ATX_HEADING.match(line) or item:
+            if start is not None:
+                prose.append((start, index, False))
+                start = None
+        if opening:
+            char, length, end = opening.group(2)[0], len(opening.group(2)), index + 1
+            while end < len(lines):
+                marker = lines[end].lstrip(" ")
+                if len(lines[end]) - len(marker) <= 3 and marker.startswith(char * length) and not marker.strip(char).strip():
+                    break
+                end += 1
+            # An unclosed fence runs to the last line; a final newline does not start another line.
+            code.append((index, min(end + 1, len(lines) - (lines[-1] == ""))))
+            index = end + 1
+            continue
+        if ATX_HEADING.match(line):
+            prose.append((index, index + 1, True))
+        elif not blank and start is None and not (item and empty_item):  # "- " alone holds no text
+            start = index
+        index += 1
+    if start is not None:
+        prose.append((start, len(lines), False))
+    return prose, code
 
 
 @dataclass(frozen=True)
@@ -95,19 +150,27 @@ class Document:
 
     @cached_property
     def _blocks(self) -> tuple[list[Prose], list[tuple[int, str]]]:
-        prose: list[Prose] = []
-        code: list[tuple[int, str]] = []
         lines = self.text.split("\n")
-        tokens = _parser().parse("\n".join(map(skeleton_line, lines)))
+        if needs_parser(lines):
+            prose_ranges, code_ranges = self._parsed()
+        else:
+            prose_ranges, code_ranges = plain_blocks(lines)
+        prose = [Prose(self.first_line + a, "\n".join(lines[a:b]), heading) for a, b, heading in prose_ranges]
+        code = [(self.first_line + a, "\n".join(lines[a:b])) for a, b in code_ranges]
+        return prose, code
+
+    def _parsed(self) -> tuple[list[tuple[int, int, bool]], list[tuple[int, int]]]:
+        prose: list[tuple[int, int, bool]] = []
+        code: list[tuple[int, int]] = []
+        tokens = _parser().parse(self.text)
         for index, token in enumerate(tokens):
             if token.map is None:
                 continue
-            line = self.first_line + token.map[0]
             if token.type == "inline":
                 heading = index > 0 and tokens[index - 1].type == "heading_open"
-                prose.append(Prose(line, "\n".join(lines[token.map[0] : token.map[1]]), heading))
+                prose.append((token.map[0], token.map[1], heading))
             elif token.type in ("fence", "code_block", "html_block"):
-                code.append((line, "\n".join(lines[token.map[0] : token.map[1]])))
+                code.append((token.map[0], token.map[1]))
         return prose, code
 
     @property

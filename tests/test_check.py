@@ -107,7 +107,7 @@ def test_human_output_and_exit_codes(clean_kit):
     BREAKAGES["agent-duplicate-name"][0](clean_kit)  # a copy of the agent, its dead handoff included
     result = run_cli("check", str(clean_kit))
     assert result.returncode == 1
-    assert result.stdout.splitlines()[0].startswith(".claude/agents/backend-developer.md:1: error: agent-duplicate-name: ")
+    assert result.stdout.splitlines()[0].startswith(".claude/agents/backend-copy.md:1: error: agent-duplicate-name: ")
     assert result.stdout.splitlines()[-1] == "1 error, 2 warnings in 2 files; 1 at or above error"
 
 
@@ -122,7 +122,7 @@ def test_sarif_output_carries_rules_severities_and_locations(clean_kit):
     rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
     assert rules == ["agent-duplicate-name", "handoff"]
     results = {(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in run["results"]}
-    assert results == {("agent-duplicate-name", "error", ".claude/agents/backend-developer.md"), ("handoff", "warning", AGENT)}
+    assert results == {("agent-duplicate-name", "error", ".claude/agents/backend-copy.md"), ("handoff", "warning", AGENT)}
     assert all(rules[r["ruleIndex"]] == r["ruleId"] and r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1 for r in run["results"])
     jsonschema.validate(sarif, SARIF_SUBSET)
 

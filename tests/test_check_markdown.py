@@ -10,8 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from conftest import run_cli
 from scaffold.kit import cited_paths, handoffs, jinja_leftovers
+from scaffold.markdown import Document, needs_parser, plain_blocks
 
 
 def agent(name: str, body: str) -> str:
@@ -121,3 +125,30 @@ def test_a_template_repo_may_name_its_own_jinja_paths(tmp_path):
         "{{cookiecutter.project_slug}}/README.md": "# {{cookiecutter.project_name}}\n",
     })
     assert check(root) == [("AGENTS.md", 5, "jinja-leftover")]
+
+
+# Lines that make up agent prompts: prose, headings, list items, quotes, fences of both kinds and
+# lengths, indented and nested lines, HTML, empty list items.
+FRAGMENTS = [
+    "", "Plain prose with `docs/a.md` and @qa-tester.", "# Heading", "## Heading {#id}", "- item", "- ", "1. step",
+    "   - nested item", "  continued text", "    indented four", "\tindented tab", "> quoted", ">", "> ```",
+    "```", "```python", "````", "````markdown", "~~~", "~~~~", "   ```bash", "    ```", "<div>", "<!-- note -->",
+    "`` code with ` tick ``", "Text with [a link](docs/b.md).", "***", "---", "Setext", "===",
+]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=30))
+def test_the_plain_path_classifies_lines_as_commonmark_does(lines):
+    """`plain_blocks` is only taken where it agrees with markdown-it-py, line for line."""
+    text = "\n".join(lines)
+    if needs_parser(lines):
+        return
+    plain = plain_blocks(lines)
+    parsed = Document(text)._parsed()
+
+    def covered(ranges):
+        return {line for start, end, *_ in ranges for line in range(start, end)}
+
+    assert covered(plain[1]) == covered(parsed[1]), text
+    assert covered(plain[0]) == covered(parsed[0]), text

@@ -166,7 +166,7 @@ CASES = [
          lambda d, t: write(d / "agentscaffold.yml", b"project: caf\xe9\n"), kit=True),
     Case("check-stack-file-not-yaml", ["check", D], 2, "agentscaffold.yml is not valid YAML",
          lambda d, t: write(d / "agentscaffold.yml", "check: [\n"), kit=True),
-    Case("check-agent-not-utf8", ["check", D], 1, "encoding",
+    Case("check-agent-not-utf8", ["check", D, "--fail-on", "warning"], 1, "encoding",
          lambda d, t: write(d / ".claude/agents/latin1.md", b"---\nname: latin1\ndescription: caf\xe9\n---\nBody\n"), kit=True),
     Case("check-schema-not-json", ["check", D], 1, "is not a valid JSON Schema",
          lambda d, t: (write(d / "docs/features/not-json.txt", "<html>\n"),
