@@ -79,6 +79,7 @@ def run_new(dest: Path, title: str, requested_id: str | None, as_json: bool) -> 
         )
         store.validate(paths["implementation_log"], log, existing=False)
         store.validate(FEATURE_LOG, feature_log, existing=False)
+        store.prepare_writes(*paths.values(), FEATURE_LOG)
         store.make_folder(folder)
         try:
             store.write_text(paths["contract"], contract_template.replace(TITLE_PLACEHOLDER, title).replace(ID_PLACEHOLDER, feature_id))
@@ -173,6 +174,7 @@ def run_log(
         store.validate(relative, log, existing=False)
         store.validate(FEATURE_LOG, feature_log, existing=False)
         store.validate(SUMMARY, summary_document, existing=False)
+        store.prepare_writes(relative, FEATURE_LOG, SUMMARY)
         store.save(relative, log)
         if listed:
             store.save(FEATURE_LOG, feature_log)
@@ -230,6 +232,7 @@ def run_summarize(dest: Path) -> None:
     store = FeatureStore.open(dest)
     with store.locked():
         document = summarize(store, {})
+        store.prepare_writes(SUMMARY)
         store.save(SUMMARY, document)
     highlights = sum(len(feature["highlights"]) for feature in document["features"])
     size = len(render(document).encode("utf-8"))

@@ -165,6 +165,29 @@ class FeatureStore:
             Path(temporary).unlink(missing_ok=True)
             raise
 
+    def prepare_writes(self, *relatives: str) -> None:
+        """Check every target of a command before its first write, so a refusal writes nothing.
+
+        No symbolic link on the way, and a real probe that each folder takes a new file (mode bits
+        say little to root or on a read-only mount); the folder a new feature gets is probed
+        through its nearest existing parent.
+        """
+        folders = set()
+        for relative in relatives:
+            refuse_unsafe_target(self.root, relative)
+            folder = (self.root / relative).parent
+            while not folder.exists():
+                folder = folder.parent
+            folders.add(folder)
+        for folder in sorted(folders):
+            try:
+                handle, probe = tempfile.mkstemp(dir=folder, prefix=".agentscaffold-probe-")
+            except OSError as error:
+                shown = folder.relative_to(self.root).as_posix()
+                raise UsageError(f"{shown}/ cannot be written ({error.strerror}); nothing was written") from None
+            os.close(handle)
+            os.unlink(probe)
+
     def make_folder(self, relative: str) -> None:
         """Create a new feature folder; it must not exist (the id was checked under the lock)."""
         refuse_unsafe_target(self.root, relative)
