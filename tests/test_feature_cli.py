@@ -196,6 +196,18 @@ def test_bad_log_input_is_one_line_and_writes_nothing(repo):
     assert snapshot(repo) == before
 
 
+def test_a_permissive_team_schema_still_keeps_ids_inside_docs_features(repo):
+    schema_path = repo / FEATURES / "schemas/feature-log.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    schema["properties"]["features"]["items"]["properties"]["id"]["pattern"] = ".*"
+    schema_path.write_text(json.dumps(schema), encoding="utf-8")
+    before = snapshot(repo)
+    refused(feature(repo, "new", "Escape", "--id", "../escape"), "--id '../escape'")
+    refused(feature(repo, "new", "Hidden", "--id", ".hidden"), "--id '.hidden'")
+    refused(feature(repo, "log", "../../docs", "--kind", "change", "--summary", "x"), "not a feature id")
+    assert snapshot(repo) == before
+
+
 def test_invalid_json_is_named_by_file_and_line_and_nothing_is_written(repo):
     ok(feature(repo, "new", "Order checkout"))
     (repo / FEATURE_LOG).write_text('{\n  "version": 1,\n  "features": [,]\n}\n', encoding="utf-8")

@@ -11,14 +11,13 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import re
 import shutil
 from pathlib import Path
 
 import typer
 
 from scaffold.errors import UsageError
-from scaffold.features.ids import check_id, next_id
+from scaffold.features.ids import check_id, is_feature_id, next_id
 from scaffold.features.store import (
     CONTRACT,
     FEATURE_LOG,
@@ -187,7 +186,7 @@ def run_log(
 def existing_log(store: FeatureStore, feature_id: str) -> str:
     """The implementation log of an existing feature; the id is checked before it becomes a path."""
     pattern = store.schema_value(FEATURE_LOG_SCHEMA, *FEATURE_FIELDS, "id", "pattern")
-    if not re.fullmatch(pattern, feature_id):
+    if not is_feature_id(feature_id, pattern):
         raise UsageError(f"ID {feature_id!r} is not a feature id (lowercase letters, digits and hyphens)")
     if not (store.root / feature_folder(feature_id)).is_dir():
         raise UsageError(f"no feature {feature_id!r} ({feature_folder(feature_id)}/ does not exist); start it with `agentscaffold feature new \"Title\"`")
@@ -251,7 +250,7 @@ def logged_features(store: FeatureStore) -> list[str]:
     return sorted(
         path.parent.name
         for path in (store.root / FEATURES).glob(f"*/{IMPLEMENTATION_LOG}")
-        if re.fullmatch(pattern, path.parent.name)
+        if is_feature_id(path.parent.name, pattern)
     )
 
 

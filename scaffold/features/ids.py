@@ -43,9 +43,14 @@ def next_id(title: str, taken: Iterable[str]) -> str:
     return f"{max(numbers, default=0) + 1:03d}-{slugify(title)}"
 
 
+def is_feature_id(feature_id: str, pattern: str) -> bool:
+    """Matches the schema's id pattern and is one folder name, whatever pattern a team's schema has."""
+    return bool(re.fullmatch(pattern, feature_id)) and not re.search(r"[/\\]|^\.", feature_id)
+
+
 def check_id(feature_id: str, pattern: str, taken: Iterable[str]) -> None:
     """Refuse an --id the schema would reject, or one whose folder or number is already in use."""
-    if not re.fullmatch(pattern, feature_id) or len(feature_id) > ID_LIMIT:
+    if not is_feature_id(feature_id, pattern) or len(feature_id) > ID_LIMIT:
         raise UsageError(
             f"--id {feature_id!r}: use lowercase letters, digits and hyphens, starting with a letter or digit "
             f"(the schema's pattern {pattern}), at most {ID_LIMIT} characters, e.g. 007-order-checkout"
