@@ -8,6 +8,8 @@ of ours to Copier's for the same work:
 - `agentscaffold update --defaults` vs `copier update --defaults` (same v1 -> v2 change);
 - `agentscaffold check` on a generated kit and on a synthetic repo of 1,000 agents
   (targets: under 0.15 s and 2 s);
+- `agentscaffold status` (it renders the recorded template version, as `check --drift` does)
+  against `agentscaffold new`, and `agentscaffold feature log` (no Copier; target: like `check`);
 - detection on a synthetic Django repo of 20,000 source files plus a 50,000-file
   `node_modules` (target: under 0.5 s), in-process and as `agentscaffold detect`.
 Run it on an otherwise idle machine.
@@ -161,6 +163,19 @@ def main() -> None:
             runs, lambda t: (fresh_project(t), [COPIER, "update", "--defaults", "--quiet"])[1], lambda t: t / "p"
         )
 
+        def project_with_feature(where: Path) -> Path:
+            copy = fresh_project(where)
+            run([AGENTSCAFFOLD, "feature", "new", "Order checkout", "--dest", str(copy)])
+            return copy
+
+        results["agentscaffold status"] = median_seconds(runs, lambda t: [AGENTSCAFFOLD, "status", str(project)], nowhere)
+        results["agentscaffold feature log"] = median_seconds(
+            runs,
+            lambda t: [AGENTSCAFFOLD, "feature", "log", "001-order-checkout", "--kind", "change", "--summary", "Added the endpoint",
+                       "--dest", str(project_with_feature(t))],
+            nowhere,
+        )
+
         kit = Path(tmp) / "kit"
         run([AGENTSCAFFOLD, "new", str(kit), "--defaults", "--template", str(folder)])
         many = synthetic_kit(kit, Path(tmp) / "many", 1000)
@@ -175,7 +190,8 @@ def main() -> None:
     for name, seconds in results.items():
         print(f"  {name:<40} {seconds * 1000:8.0f} ms")
     for ours, theirs in [("agentscaffold new --defaults", "copier copy --defaults"),
-                         ("agentscaffold update --defaults", "copier update --defaults")]:
+                         ("agentscaffold update --defaults", "copier update --defaults"),
+                         ("agentscaffold status", "agentscaffold new --defaults")]:
         print(f"  ratio {ours} / {theirs}: {results[ours] / results[theirs]:.2f}")
 
 

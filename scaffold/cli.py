@@ -157,6 +157,93 @@ def check(
     raise typer.Exit(command.run(dest, output_format.value, ignore or [], strict, drift, fail_on.value))
 
 
+feature_app = typer.Typer(
+    no_args_is_help=True,
+    help="Start a feature, move it through its statuses, log its work and summarize the logs (offline; never Copier).",
+)
+app.add_typer(feature_app, name="feature")
+KitDest = Annotated[Path, typer.Option("--dest", help="The repo that holds the kit.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+@feature_app.command("new")
+def feature_new(
+    title: Annotated[str, typer.Argument(help="The feature's title, e.g. \"Order checkout\".")],
+    feature_id: Annotated[
+        Optional[str], typer.Option("--id", metavar="ID", help="Use this id instead of the next NNN-slug.")
+    ] = None,
+    as_json: AsJson = False,
+    dest: KitDest = Path("."),
+) -> None:
+    """Create docs/features/<NNN-slug>/ (contract, implementation log) and list the feature as planned."""
+    from scaffold.commands import feature as command
+
+    command.run_new(dest, title, feature_id, as_json)
+
+
+@feature_app.command("status")
+def feature_status(
+    feature_id: Annotated[str, typer.Argument(metavar="ID", help="The feature's id.")],
+    status: Annotated[str, typer.Argument(metavar="STATUS", help="A status from feature-log.schema.json.")],
+    dest: KitDest = Path("."),
+) -> None:
+    """Move a feature to STATUS (planned, in_progress, blocked, done in the shipped schema)."""
+    from scaffold.commands import feature as command
+
+    command.run_status(dest, feature_id, status)
+
+
+@feature_app.command("log")
+def feature_log(
+    feature_id: Annotated[str, typer.Argument(metavar="ID", help="The feature's id.")],
+    kind: Annotated[str, typer.Option("--kind", metavar="change|discover|routine", help="What happened; routine work is skipped.")],
+    summary: Annotated[str, typer.Option("--summary", metavar="TEXT", help="The outcome: what exists now, where, and why.")],
+    files: Annotated[
+        Optional[list[str]], typer.Option("--files", metavar="PATH", help="Files it concerns, from the repo root (repeatable or comma-separated).")
+    ] = None,
+    follow_ups: Annotated[Optional[list[str]], typer.Option("--follow-up", metavar="TEXT", help="Work left for later (repeatable).")] = None,
+    agent: Annotated[Optional[str], typer.Option("--agent", metavar="NAME", help="Who did it (default: your login name).")] = None,
+    level: Annotated[
+        Optional[str], typer.Option("--level", help="Override the guidelines' level: essential, contextual or optional.")
+    ] = None,
+    dest: KitDest = Path("."),
+) -> None:
+    """Append a CHANGE or DISCOVER entry to the feature's implementation log and refresh the summary."""
+    from scaffold.commands import feature as command
+
+    raise typer.Exit(command.run_log(dest, feature_id, kind, summary, files or [], agent, level, follow_ups or []))
+
+
+@feature_app.command("summarize")
+def feature_summarize(dest: KitDest = Path(".")) -> None:
+    """Rebuild docs/features/implementation-log-summary.json from every implementation log, within its budget."""
+    from scaffold.commands import feature as command
+
+    command.run_summarize(dest)
+
+
+@feature_app.command("list")
+def feature_list(as_json: AsJson = False, dest: KitDest = Path(".")) -> None:
+    """List the features with their status, last update and number of log entries."""
+    from scaffold.commands import feature as command
+
+    command.run_list(dest, as_json)
+
+
+@app.command()
+def status(
+    dest: Annotated[Path, typer.Argument(help="The repo that holds the kit.")] = Path("."),
+    as_json: AsJson = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when kit files are missing or the kit is behind the installed template.")
+    ] = False,
+) -> None:
+    """Show the kit's template version, the kit files the team changed or removed, and the features in flight."""
+    from scaffold.commands import status as command
+
+    raise typer.Exit(command.run(dest, as_json, strict))
+
+
 def main() -> None:
     """Run the CLI with the exit codes the README documents: 0, 1, 2, 3 and 130, never a traceback.
 

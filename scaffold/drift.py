@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import filecmp
 import fnmatch
+from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold.checks import Finding
 from scaffold.kit import ANSWERS_FILE, load_answers
 from scaffold.render import rendered_kit
 from scaffold.template import TemplateSource
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A kit file that is not what the template renders: changed (at `line`) or missing (`line` None)."""
+
+    path: str
+    line: int | None
 
 
 def drift_findings(root: Path) -> list[Finding]:
@@ -25,11 +34,25 @@ def drift_findings(root: Path) -> list[Finding]:
     recorded = load_answers(answers_path)
     if not recorded.get("_src_path"):
         return [Finding(ANSWERS_FILE, 1, "drift", "records no template source (_src_path); cannot compare")]
+    version = recorded.get("_commit", "the recorded version")
+    return [
+        Finding(difference.path, 1, "drift", f"missing; the template ({version}) renders it")
+        if difference.line is None
+        else Finding(difference.path, difference.line, "drift", f"differs from the template's {version} render (a team edit, or drift)")
+        for difference in template_differences(root, recorded)
+    ]
+
+
+def template_differences(root: Path, recorded: dict) -> list[Difference]:
+    """How the kit in `root` differs from the render of its recorded template version and answers.
+
+    Files the kit keeps changing on purpose (the answers file, `_skip_if_exists` files such as the
+    feature log) are not compared; files the template does not render (feature folders) are not seen.
+    """
     source = TemplateSource.recorded(recorded["_src_path"], recorded.get("_commit"))
     answers = {key: value for key, value in recorded.items() if not key.startswith("_")}
     living = [ANSWERS_FILE, *source.config.get("_skip_if_exists", [])]
-    version = recorded.get("_commit", "the recorded version")
-    findings = []
+    differences = []
     with rendered_kit(source, answers) as expected:
         for path in sorted(p for p in expected.rglob("*") if p.is_file()):
             relative = path.relative_to(expected).as_posix()
@@ -37,11 +60,10 @@ def drift_findings(root: Path) -> list[Finding]:
                 continue
             actual = root / relative
             if not actual.exists():
-                findings.append(Finding(relative, 1, "drift", f"missing; the template ({version}) renders it"))
+                differences.append(Difference(relative, None))
             elif not filecmp.cmp(path, actual, shallow=False):
-                line = _first_difference(path, actual)
-                findings.append(Finding(relative, line, "drift", f"differs from the template's {version} render (a team edit, or drift)"))
-    return findings
+                differences.append(Difference(relative, _first_difference(path, actual)))
+    return differences
 
 
 def _first_difference(expected: Path, actual: Path) -> int:

@@ -16,21 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import json
-import re
 
 import yaml
 from jinja2 import FileSystemLoader, StrictUndefined, Undefined, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from scaffold.errors import UsageError
+from scaffold.safety import CONTROL_CHARACTERS
 
 # ask(question, valid choices, default, accept) -> the answer; `accept` parses
 # and validates a raw answer, raising UsageError with a one-line reason.
 Asker = Callable[["Question", list["Choice"], Any, Callable[[Any], Any]], Any]
 
-# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and isolates:
-# typed into free text they would reach every file the kit writes (and a terminal that shows it).
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 TRUE_WORDS = {"y", "yes", "t", "true", "on", "1"}
 FALSE_WORDS = {"n", "no", "f", "false", "off", "0"}
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from scaffold.bundle import git_environment
 from scaffold.errors import UsageError
+from scaffold.safety import refuse_unsafe_target
 from scaffold.template import TemplateSource
 
 
@@ -110,23 +111,6 @@ def plan_install(staging: Path, dest: Path, force: bool) -> tuple[list[tuple[Pat
             report.created.append(relative)
         writes.append((source, target))
     return writes, report
-
-
-def refuse_unsafe_target(dest: Path, relative: str) -> None:
-    current = dest
-    parts = relative.split("/")
-    for index, part in enumerate(parts):
-        current = current / part
-        shown = "/".join(parts[: index + 1])
-        if current.is_symlink():
-            raise UsageError(f"{shown} is a symbolic link; refusing to write through it (nothing was written)")
-        if not current.exists():
-            return
-        last = index == len(parts) - 1
-        if not last and not current.is_dir():
-            raise UsageError(f"{shown} is a file, but the kit needs a folder there (nothing was written)")
-        if last and current.is_dir():
-            raise UsageError(f"{shown} is a folder, but the kit writes a file there (nothing was written)")
 
 
 def install(staging: Path, dest: Path, force: bool) -> InstallReport:

@@ -106,6 +106,25 @@ def test_every_question_given_needs_no_terminal(tmp_path):
     assert (tmp_path / "out/docs/context/backend/go-mysql-best-practices.md").is_file()
 
 
+def test_new_ends_with_the_choices_and_next_steps(tmp_path):
+    dest = tmp_path / "svc"
+    result = new_kit(dest, stack="fastapi", database="postgresql", cache="none", task_queue="arq",
+                     targets="claude,opencode", agents="backend-developer,qa-tester")
+    lines = result.stdout.splitlines()
+    summary = lines[lines.index(next(line for line in lines if line.startswith("Kit: "))):]
+    assert summary == [
+        "Kit: fastapi with postgresql, task queue arq; a new repo: the stack's recommended tools",
+        "Tools: claude, opencode; agents: backend-developer, qa-tester",
+        f"Next steps (cd {dest} first):",
+        "  1. Review the kit (`git status`) and commit it.",
+        "  2. Open your tool:",
+        '       Claude Code: run `claude`; ask for an agent by name ("use the backend-developer agent to ..."); `/agents` lists them',
+        "       OpenCode: run `opencode`; @-mention a subagent (@backend-developer)",
+        '  3. Start a first feature: agentscaffold feature new "Your first feature"',
+        "  4. Keep the kit healthy: agentscaffold check",
+    ]
+
+
 def test_data_is_cast_by_question_type(kit):
     root = kit(stack="fastapi", coverage_target="90", tdd="no", project_description="- a: [b]")
     answers = yaml.safe_load((root / ".copier-answers.yml").read_text())

@@ -187,6 +187,38 @@ def _print_report(
                 typer.echo(f"    {line}")
     for folder in ignored_kit_folders(dest, report.created + report.overwritten):
         typer.echo(f"Warning: .gitignore hides {folder}; git will not see the kit files there. Un-ignore it before you commit.")
+    for line in next_steps(dest, answers):
+        typer.echo(line)
+
+
+# How a user reaches the kit's agents in each target's tool, in one line (see the README's table).
+HOW_TO_OPEN = {
+    "claude": "Claude Code: run `claude`; ask for an agent by name (\"use the backend-developer agent to ...\"); `/agents` lists them",
+    "agents_md": "Codex and other AGENTS.md readers: run `codex`; AGENTS.md is read at start",
+    "copilot": "GitHub Copilot: pick an agent in Chat's agent list, or run `copilot --agent backend-developer`",
+    "cursor": "Cursor: rules in .cursor/rules/ attach by description; @-mention one to attach it",
+    "opencode": "OpenCode: run `opencode`; @-mention a subagent (@backend-developer)",
+    "gemini": "Gemini CLI: run `gemini`; ask for an agent by name",
+}
+
+
+def next_steps(dest: Path, answers: dict) -> list[str]:
+    """What was chosen, and the four steps from a fresh kit to a first feature."""
+    services = [f"cache {answers['cache']}" if answers.get("cache", "none") != "none" else "",
+                f"task queue {answers['task_queue']}" if answers.get("task_queue", "none") != "none" else ""]
+    origin = "adopted: tailored to the tools read from this repo" if answers.get("repo") else "a new repo: the stack's recommended tools"
+    targets = answers.get("targets") or []
+    in_dest = "" if dest.resolve() == Path.cwd().resolve() else f" (cd {dest} first)"
+    return [
+        f"Kit: {answers.get('stack')} with {', '.join(filter(None, [answers.get('database'), *services]))}; {origin}",
+        f"Tools: {', '.join(targets)}; agents: {', '.join(answers.get('agents') or [])}",
+        f"Next steps{in_dest}:",
+        "  1. Review the kit (`git status`) and commit it.",
+        "  2. Open your tool:",
+        *(f"       {HOW_TO_OPEN[target]}" for target in targets if target in HOW_TO_OPEN),
+        '  3. Start a first feature: agentscaffold feature new "Your first feature"',
+        "  4. Keep the kit healthy: agentscaffold check",
+    ]
 
 
 def ignored_kit_folders(dest: Path, written: list[str]) -> list[str]:
