@@ -25,7 +25,7 @@ LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 INTERRUPTING_ITEM = re.compile(r" {0,3}(?:[-+*]|0*1[.)])(?:[ \t]|$)")
 # What only the full parser gets right: nested or quoted fences, HTML blocks, and (after a blank
 # line or a heading) an indented line, which may be code or a list item's paragraph.
-NEEDS_PARSER = re.compile(r"[ \t]+(?:`{3,}|~{3,})| {0,3}>[ >]*(?:`{3}|~{3}| {4}|\t)| {0,3}<[A-Za-z/!?]")
+NEEDS_PARSER = re.compile(r"(?: {4,}|\t)[ \t]*(?:`{3,}|~{3,})| {0,3}>[ >]*(?:`{3}|~{3}| {4}|\t)| {0,3}<[A-Za-z/!?]")
 INDENTED = re.compile(r" {4,}\S|\t")
 EMPTY_QUOTE = re.compile(r" {0,3}>[ >]*")  # a blockquote's blank line
 
@@ -45,64 +45,66 @@ def document(text: str, first_line: int = 1) -> Document:
     return Document(text, first_line)
 
 
-def needs_parser(lines: list[str]) -> bool:
-    """Does any line outside a top-level fence need CommonMark's containers to be classified?"""
-    fence: tuple[str, int] | None = None
-    block_may_start = True  # at the start, after a blank line, a heading or a fence: where indented code can begin
-    for line in lines:
-        if fence:
-            marker = line.lstrip(" ")
-            if len(line) - len(marker) <= 3 and marker.startswith(fence[0] * fence[1]) and not marker.strip(fence[0]).strip():
-                fence, block_may_start = None, True
-            continue
-        if NEEDS_PARSER.match(line) or (block_may_start and INDENTED.match(line)):
-            return True
-        item = LIST_ITEM.match(line)
-        if item and not block_may_start and (not line[item.end():].strip() or not INTERRUPTING_ITEM.match(line)):
-            return True  # it continues a paragraph or is a sibling item, depending on the list around it
-        if opening := FENCE_OPEN.fullmatch(line):
-            fence = (opening.group(2)[0], len(opening.group(2)))
-        block_may_start = not line.strip() or bool(EMPTY_QUOTE.fullmatch(line) or ATX_HEADING.match(line))
-    return False
+Ranges = tuple[list[tuple[int, int, bool]], list[tuple[int, int]]]
 
 
-def plain_blocks(lines: list[str]) -> tuple[list[tuple[int, int, bool]], list[tuple[int, int]]]:
-    """Prose (start, end, heading) and code (start, end) line ranges of a document without containers.
+def plain_blocks(lines: list[str]) -> Ranges | None:
+    """Prose (start, end, heading) and code (start, end) line ranges, or None where only the parser can tell.
 
-    Blocks split where CommonMark's do for the purpose of code spans: at blank lines, headings,
-    list items and fences. An unclosed fence runs to the end of the document.
+    Applies CommonMark's rules for top-level fences; gives up (None) on a line whose role depends
+    on containers: a nested or quoted fence, an HTML block, an indented line where indented code
+    could begin, or a list item right after a paragraph line. Blocks split where CommonMark's do
+    for the purpose of code spans: at blank lines, headings, list items and fences.
     """
     prose: list[tuple[int, int, bool]] = []
     code: list[tuple[int, int]] = []
-    start, index = None, 0
-    while index < len(lines):
+    start: int | None = None
+    block_may_start = True  # at the start, after a blank line, a heading or a fence: where indented code can begin
+    after_item = False  # the line before is a list item's first line, so an item here is its sibling
+    index, count = 0, len(lines)
+    while index < count:
         line = lines[index]
-        opening = FENCE_OPEN.fullmatch(line)
-        blank = not line.strip() or EMPTY_QUOTE.fullmatch(line)
+        if start is not None and line[:1].isalpha():  # most lines: a paragraph going on
+            after_item = False
+            index += 1
+            continue
+        if NEEDS_PARSER.match(line) or (block_may_start and INDENTED.match(line)):
+            return None
         item = LIST_ITEM.match(line)
         empty_item = bool(item) and not line[item.end():].strip()
-        if opening or blank or ATX_HEADING.match(line) or item:
-            if start is not None:
-                prose.append((start, index, False))
-                start = None
+        if item and not block_may_start and not after_item and (empty_item or not INTERRUPTING_ITEM.match(line)):
+            return None  # it continues the paragraph or starts an item, depending on the list around it
+        opening = FENCE_OPEN.fullmatch(line)
+        blank = not line.strip() or EMPTY_QUOTE.fullmatch(line)
+        heading = ATX_HEADING.match(line)
+        if (opening or blank or heading or item) and start is not None:
+            prose.append((start, index, False))
+            start = None
         if opening:
             char, length, end = opening.group(2)[0], len(opening.group(2)), index + 1
-            while end < len(lines):
+            indent = len(opening.group(1))
+            while end < count:
                 marker = lines[end].lstrip(" ")
+                if indent and marker and len(lines[end]) - len(marker) < indent:
+                    return None  # a list item's fence would end with its item here; a top-level one would not
                 if len(lines[end]) - len(marker) <= 3 and marker.startswith(char * length) and not marker.strip(char).strip():
                     break
                 end += 1
+            if indent and end == count:
+                return None
             # An unclosed fence runs to the last line; a final newline does not start another line.
-            code.append((index, min(end + 1, len(lines) - (lines[-1] == ""))))
-            index = end + 1
+            code.append((index, min(end + 1, count - (lines[-1] == ""))))
+            index, block_may_start, after_item = end + 1, True, False
             continue
-        if ATX_HEADING.match(line):
+        if heading:
             prose.append((index, index + 1, True))
-        elif not blank and start is None and not (item and empty_item):  # "- " alone holds no text
+        elif not blank and start is None and not empty_item:  # "- " alone holds no text
             start = index
+        block_may_start = bool(blank or heading)
+        after_item = bool(item)
         index += 1
     if start is not None:
-        prose.append((start, len(lines), False))
+        prose.append((start, count, False))
     return prose, code
 
 
@@ -151,15 +153,12 @@ class Document:
     @cached_property
     def _blocks(self) -> tuple[list[Prose], list[tuple[int, str]]]:
         lines = self.text.split("\n")
-        if needs_parser(lines):
-            prose_ranges, code_ranges = self._parsed()
-        else:
-            prose_ranges, code_ranges = plain_blocks(lines)
+        prose_ranges, code_ranges = plain_blocks(lines) or self._parsed()
         prose = [Prose(self.first_line + a, "\n".join(lines[a:b]), heading) for a, b, heading in prose_ranges]
         code = [(self.first_line + a, "\n".join(lines[a:b])) for a, b in code_ranges]
         return prose, code
 
-    def _parsed(self) -> tuple[list[tuple[int, int, bool]], list[tuple[int, int]]]:
+    def _parsed(self) -> Ranges:
         prose: list[tuple[int, int, bool]] = []
         code: list[tuple[int, int]] = []
         tokens = _parser().parse(self.text)
