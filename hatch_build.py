@@ -24,8 +24,16 @@ class TemplateBundleHook(BuildHookInterface):
         if version == "editable":  # an editable install renders the checkout's own template (bundle.py)
             return
         root = Path(self.root)
+        # Both files are excluded from the package walk (pyproject.toml) and always added here, so a
+        # wheel from the sdist and one from the git checkout list them in the same place: same bytes.
         if (root / BUNDLE_IN_PACKAGE).is_file() and (root / REF_IN_PACKAGE).is_file():
-            return  # an unpacked sdist: the bundle is already in the package folder
+            bundle, ref_file = root / BUNDLE_IN_PACKAGE, root / REF_IN_PACKAGE  # an unpacked sdist
+        else:
+            bundle, ref_file = self._build_bundle(root)
+        build_data["force_include"][str(bundle)] = BUNDLE_IN_PACKAGE
+        build_data["force_include"][str(ref_file)] = REF_IN_PACKAGE
+
+    def _build_bundle(self, root: Path) -> tuple[Path, Path]:
         sys.path.insert(0, str(root))
         from scaffold.bundle import BuildRefused, create_bundle, development_allowed
 
@@ -35,5 +43,4 @@ class TemplateBundleHook(BuildHookInterface):
         except BuildRefused as refused:
             raise SystemExit(f"agentscaffold build refused: {refused}") from None
         (out / "template.ref").write_text(ref + "\n", encoding="utf-8")
-        build_data["force_include"][str(out / "template.bundle")] = BUNDLE_IN_PACKAGE
-        build_data["force_include"][str(out / "template.ref")] = REF_IN_PACKAGE
+        return out / "template.bundle", out / "template.ref"

@@ -215,7 +215,7 @@ def _run_copier_update(repo: Path, target: str, conflict: str, defaults: bool, c
     except CopierError as error:
         raise UsageError(f"copier: {error}") from None
     except ProcessExecutionError as error:  # git could not check out a version (a commit the template lacks, say)
-        raise UsageError(f"template versions {target} and the recorded one: {git_reason(error)}") from None
+        raise UsageError(f"{ANSWERS_FILE}: the template cannot check out a version this update needs: {git_reason(error)}") from None
 
 
 def _conflicted_files(repo: Path, conflict: str) -> list[str]:
