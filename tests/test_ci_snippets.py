@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from packaging.requirements import Requirement
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from clients import CLIENTS_DIR
 from conftest import REPO_ROOT, git, run_cli
@@ -156,6 +156,7 @@ def test_the_workflow_is_clean_under_zizmor_and_actionlint(kits, form):
     broken.write_text((kit / WORKFLOW).read_text().replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    timeout-minutes: soon"))
     assert actionlint(broken)
     assert actionlint(kit / WORKFLOW) == []
+    assert run_cli("check", str(kit)).returncode == 0  # and the kit that carries it passes its own check
 
 
 @pytest.mark.parametrize("form", list(FORMS))
