@@ -19,7 +19,10 @@ from scaffold import __version__
 from scaffold.errors import UsageError
 
 app = typer.Typer(
-    add_completion=False,
+    # --install-completion / --show-completion for bash, zsh, fish and PowerShell; Typer resolves
+    # the shell only when one of them is given, so --help does not pay for it.
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Render a stack-tailored team of AI coding agents, and the docs they rely on, into a repo.",

@@ -60,17 +60,25 @@ class TemplateSource:
 
     @classmethod
     def bundled(cls, vcs_ref: str | None = None) -> TemplateSource:
-        """The template shipped in the package, recorded by its canonical URL."""
-        from scaffold.bundle import CANONICAL_URL, bundle_path, release_tag, rewrite_env
+        """The template shipped in the package, recorded by its canonical URL.
 
-        return cls(CANONICAL_URL, vcs_ref or release_tag(), rewrite_env(bundle_path()), bundled_template_root())
+        Without a `--vcs-ref`, it renders the bundle's own ref: the release tag, or in a
+        development build the commit that holds the template this installation ships, so the
+        kit always comes from the files in the package.
+        """
+        from scaffold.bundle import CANONICAL_URL, bundle_path, bundle_ref, rewrite_env
+
+        return cls(CANONICAL_URL, vcs_ref or bundle_ref(), rewrite_env(bundle_path()), bundled_template_root() if not vcs_ref else None)
 
     @classmethod
     def recorded(cls, src: str, vcs_ref: str | None = None) -> TemplateSource:
-        """A source read back from `.copier-answers.yml`."""
-        from scaffold.bundle import CANONICAL_URL, bundle_path, rewrite_env
+        """A source read back from `.copier-answers.yml`; for the canonical URL, the installed
+        template is the default version (what `new` would render now)."""
+        from scaffold.bundle import CANONICAL_URL, bundle_path, bundle_ref, rewrite_env
 
-        return cls(src, vcs_ref, rewrite_env(bundle_path()) if src == CANONICAL_URL else {})
+        if src != CANONICAL_URL:
+            return cls(src, vcs_ref)
+        return cls(src, vcs_ref or bundle_ref(), rewrite_env(bundle_path()))
 
     @cached_property
     def root(self) -> Path:

@@ -6,6 +6,7 @@ real Copier, real git with a throwaway global config.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,11 +93,14 @@ def kit(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel `pip install .` would install, built once from this checkout."""
+    """The wheel `pip install .` would install, built once from this checkout.
+
+    A checkout between releases has no tag for its version: it builds as a development build.
+    """
     dist = tmp_path_factory.mktemp("dist")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(REPO_ROOT)],
-        capture_output=True, text=True,
+        capture_output=True, text=True, env={**os.environ, "AGENTSCAFFOLD_DEV_BUILD": "1"},
     )
     assert build.returncode == 0, build.stderr
     return next(dist.glob("*.whl"))

@@ -208,26 +208,6 @@ def test_seed_style_mistakes_are_caught(tmp_path):
     assert any(rule == "jinja-leftover" for rule, _ in messages)
     assert any(rule == "agent-duplicate-name" for rule, _ in messages)
 
-
-def test_new_can_write_a_pre_commit_config_and_a_workflow(kit):
-    import yaml
-
-    root = kit(stack="go", check_hook="pre-commit")
-    config = yaml.safe_load((root / ".pre-commit-config.yaml").read_text())
-    hook_repo = config["repos"][0]
-    assert hook_repo["hooks"][0]["id"] == "agentscaffold-check"
-    answers = yaml.safe_load((root / ".copier-answers.yml").read_text())
-    assert (hook_repo["repo"], hook_repo["rev"]) == (answers["_src_path"], answers["_commit"])
-    hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert hooks[0]["id"] == "agentscaffold-check" and hooks[0]["entry"] == "agentscaffold check"
-
-    workflow_kit = kit(stack="go", check_hook="github-actions")
-    workflow = yaml.safe_load((workflow_kit / ".github/workflows/agent-kit.yml").read_text())
-    steps = [step.get("run", "") for step in workflow["jobs"]["check"]["steps"]]
-    assert "agentscaffold check" in steps
-    assert run_cli("check", str(workflow_kit)).returncode == 0
-
-
 def test_readme_rule_table_is_the_rules():
     readme = (REPO_ROOT / "README.md").read_text()
     rows = [line for line in readme.splitlines() if line.startswith("| `") and line.count(" | ") == 3]

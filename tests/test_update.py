@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from conftest import REPO_ROOT, git, run_cli
-from scaffold.bundle import CANONICAL_URL, release_tag
+from scaffold.bundle import CANONICAL_URL, bundle_path, bundle_ref, release_tag
 from scaffold import __version__
 
 AGENT = ".claude/agents/backend-developer.md"
@@ -163,10 +163,12 @@ def canonical_project(tmp_path, hermetic_git):
     return project
 
 
-def test_new_records_the_canonical_url_and_release_tag(canonical_project):
+def test_new_records_the_canonical_url_and_the_installed_template(canonical_project):
+    """A release records its tag; a checkout between releases its development tag, never a release it is not."""
     answers = yaml.safe_load((canonical_project / ".copier-answers.yml").read_text())
     assert answers["_src_path"] == CANONICAL_URL
-    assert answers["_commit"] == release_tag() == f"v{__version__}"
+    assert answers["_commit"] == bundle_ref()
+    assert answers["_commit"] == release_tag() or answers["_commit"].startswith(f"v{__version__}-dev-g")
 
 
 def test_update_at_the_installed_version_changes_nothing(canonical_project):
@@ -176,11 +178,11 @@ def test_update_at_the_installed_version_changes_nothing(canonical_project):
 
 
 def test_canonical_url_through_url_rewriting_to_a_bare_repo(canonical_project, tmp_path, hermetic_git):
-    """Plain `copier update` on the canonical URL, served by a local bare repo."""
-    template = copy_template(tmp_path / "upstream")
-    git("init", "-q", cwd=template)
-    commit_all(template, "release")
-    git("tag", release_tag(), cwd=template)
+    """Plain `copier update` on the canonical URL, served by a local bare repo whose history holds
+    what the installed package shipped (the bundle) and a newer release on top."""
+    template = tmp_path / "upstream"
+    git("clone", "-q", str(bundle_path()), str(template), cwd=tmp_path)
+    git("checkout", "-q", "-b", "main", bundle_ref(), cwd=template)
     change_template(template, "v99.0.0")
     bare = tmp_path / "upstream.git"
     git("clone", "-q", "--bare", str(template), str(bare), cwd=tmp_path)

@@ -79,6 +79,25 @@ def run(
         report = install(staging, dest, force)
     linked = [block.path for block in blocks if answers.get("link_guidance") and block.apply(dest)]
     _print_report(dest, report, owned, blocks, linked, answers)
+    if template and (warning := local_source_warning(template)):
+        typer.echo(warning, err=True)
+
+
+def local_source_warning(template: str) -> str | None:
+    """A kit records its template source for every later update; a local path only works on this machine.
+
+    Renovate's copier manager needs a git URL in `_src_path` to watch for new tags, and CI cannot
+    install agentscaffold from a path, so the user hears it now rather than from a silent bot.
+    """
+    from scaffold.template import is_local_source
+
+    if not is_local_source(template):
+        return None
+    return (
+        f"Warning: the template is a local path ({template}), which is recorded in {ANSWERS_FILE}: Renovate cannot "
+        "track this kit, and CI cannot install agentscaffold from it (a generated workflow stops until you pin a "
+        "version). Pass the template's git URL to --template to record a source others can reach."
+    )
 
 
 def refuse_existing_kit(dest: Path) -> None:

@@ -46,7 +46,7 @@ def run(dest: Path, vcs_ref: str | None, conflict: str, defaults: bool, data: li
         _require_ref(refs, current, f"{ANSWERS_FILE} records _commit {current}", source.src)
         if vcs_ref:
             _require_ref(refs, vcs_ref, f"--vcs-ref {vcs_ref}", source.src)
-        target = vcs_ref or _newest_tag(refs, source.src)
+        target = source.vcs_ref or _newest_tag(refs, source.src)  # the canonical source defaults to the installed template
         _refuse_downgrade(current, target)
         if target == current and not changes:
             typer.echo(f"Already at {current}; nothing to update.")
@@ -164,10 +164,11 @@ def _refs(src: str) -> set[str]:
 def _require_ref(refs: set[str], ref: str, what: str, src: str) -> None:
     """Refuse a ref the template does not have, before Copier fails on it halfway.
 
-    A commit id, or the `v1.0.0-3-gabc1234` that Copier records for an untagged commit, cannot be
-    listed remotely; Copier checks those itself.
+    A commit id, the `v1.0.0-3-gabc1234` that Copier records for an untagged commit, or a development
+    build's `v1.1.0-dev-gabc1234abcd`, cannot be listed remotely (a later release holds the commit
+    but not the tag); the checkout decides, and a commit the template lacks is one line, exit 2.
     """
-    if ref in refs or re.fullmatch(r"[0-9a-f]{7,64}|.+-\d+-g[0-9a-f]{7,64}", ref):
+    if ref in refs or re.fullmatch(r"[0-9a-f]{7,64}|.+-g[0-9a-f]{7,64}", ref):
         return
     raise UsageError(f"{what}, but the template at {src} has no such tag or branch")
 
@@ -202,6 +203,9 @@ def _refuse_downgrade(current: str, target: str) -> None:
 def _run_copier_update(repo: Path, target: str, conflict: str, defaults: bool, changes: dict[str, Any]) -> None:
     from copier import run_update
     from copier.errors import CopierError
+    from plumbum import ProcessExecutionError
+
+    from scaffold.render import git_reason
 
     try:
         run_update(
@@ -210,6 +214,8 @@ def _run_copier_update(repo: Path, target: str, conflict: str, defaults: bool, c
         )
     except CopierError as error:
         raise UsageError(f"copier: {error}") from None
+    except ProcessExecutionError as error:  # git could not check out a version (a commit the template lacks, say)
+        raise UsageError(f"{ANSWERS_FILE}: the template cannot check out a version this update needs: {git_reason(error)}") from None
 
 
 def _conflicted_files(repo: Path, conflict: str) -> list[str]:
