@@ -208,6 +208,7 @@ def test_seed_style_mistakes_are_caught(tmp_path):
     assert any(rule == "jinja-leftover" for rule, _ in messages)
     assert any(rule == "agent-duplicate-name" for rule, _ in messages)
 
+
 def test_readme_rule_table_is_the_rules():
     readme = (REPO_ROOT / "README.md").read_text()
     rows = [line for line in readme.splitlines() if line.startswith("| `") and line.count(" | ") == 3]

@@ -106,7 +106,7 @@ def test_the_workflow_has_least_privilege_and_actions_pinned_to_commits(kits, fo
         assert f"uses: {action['action']}@{action['commit']} # {action['version']}\n" in text
     checkout = next(step for step in steps if step.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["persist-credentials"] is False
-    assert steps[-1]["run"] == "agentscaffold check"
+    assert steps[-1]["run"] == "agentscaffold check --fail-on warning"
 
 
 def zizmor_binary() -> str:
