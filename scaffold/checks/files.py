@@ -35,14 +35,19 @@ def glob_pattern(glob: str) -> re.Pattern[str]:
 
 
 def walk(root: Path, folder: str, glob: str) -> list[Path]:
-    """Files under root/folder matching glob, symlinked folders followed, each real folder once."""
+    """Files under root/folder matching glob, symlinked folders followed, each real folder once.
+
+    A symlink to a folder outside the repo is not followed: the check stays on the repo, and a
+    link to `/` cannot turn it into a walk of the whole disk.
+    """
     base = root / folder
     if not base.is_dir():
         return []
+    inside = os.path.realpath(root) + os.sep
     pattern, seen, found = glob_pattern(glob), set(), []
     for current, folders, files in os.walk(base, followlinks=True):
         real = os.path.realpath(current)
-        if real in seen:  # a symlink loop, or a folder reached twice
+        if real in seen or not (real + os.sep).startswith(inside):  # a loop, a folder reached twice, or outside
             folders[:] = []
             continue
         seen.add(real)
