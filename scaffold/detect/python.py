@@ -1191,7 +1191,7 @@ def _validation(p: Project) -> Fact | None:
         if line := p.first(r"^\s*from django import forms|^\s*from django\.forms import"):
             return _fact("validation", "django-forms", "Django forms", line)
         return None
-    if dep := p.dep("marshmallow"):
+    if p.dep("marshmallow"):
         used = p.first(r"^\s*from marshmallow import|^\s*import marshmallow")
         if used:
             return _fact("validation", "marshmallow", p.labelled("marshmallow", "marshmallow")[0], used)
