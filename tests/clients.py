@@ -8,6 +8,7 @@ skip, with that reason.
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
@@ -57,6 +58,8 @@ def client_env(home: Path, **extra: str) -> dict[str, str]:
 class ClaudeLoad:
     agents: dict[str, dict]
     diagnostics: list[str]
+    # Project skills, as the slash commands Claude Code offers: name -> {description, argumentHint}.
+    skills: dict[str, dict]
 
 
 def claude_initialize(project: Path, home: Path) -> tuple[dict, list[str]]:
@@ -79,12 +82,16 @@ def claude_initialize(project: Path, home: Path) -> tuple[dict, list[str]]:
 
 
 def claude_load_agents(project: Path, home: Path) -> ClaudeLoad:
-    """The agents Claude Code loaded, and its warnings and errors about files in `.claude/agents/`."""
+    """The agents and project skills Claude Code loaded, and its warnings and errors about their files.
+
+    Project skills are the commands whose description Claude Code marks "(project)".
+    """
     answer, log_lines = claude_initialize(project, home)
     agents = {agent["name"]: agent for agent in answer["agents"]}
-    agents_dir = str(project / ".claude" / "agents")
-    diagnostics = [line for line in log_lines if agents_dir in line and any(w in line for w in ("[WARN]", "[ERROR]", "Failed"))]
-    return ClaudeLoad(agents, diagnostics)
+    skills = {command["name"]: command for command in answer["commands"] if command["description"].endswith("(project)")}
+    kit_dirs = (str(project / ".claude" / "agents"), str(project / ".claude" / "skills"))
+    diagnostics = [line for line in log_lines if any(d in line for d in kit_dirs) and any(w in line for w in ("[WARN]", "[ERROR]", "Failed"))]
+    return ClaudeLoad(agents, diagnostics, skills)
 
 
 def claude_load_commands(project: Path, home: Path) -> tuple[dict[str, dict], list[str]]:
@@ -158,3 +165,84 @@ def codex_prompt_input(project: Path, home: Path) -> str:
                             text=True, timeout=120, env=client_env(home, CODEX_HOME=str(codex_home)))
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
+
+
+
+def json_strings(value) -> list[str]:
+    """Every string in a JSON document: the text a client put into its prompt."""
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return [text for item in items for text in json_strings(item)]
+
+
+def codex_skills(project: Path, home: Path) -> dict[str, str]:
+    """The skills Codex puts in its prompt, each a line "- name: description (file: .../SKILL.md)"."""
+    lines = "\n".join(json_strings(json.loads(codex_prompt_input(project, home)))).splitlines()
+    return {line[2:].split(":", 1)[0]: line for line in lines if line.startswith("- ") and line.endswith("SKILL.md)")}
+
+
+def opencode_skills(project: Path, home: Path) -> tuple[dict[str, str], list[str]]:
+    """`opencode debug skill`: the skills it loaded (name -> location) and the WARN/ERROR lines it logged about them."""
+    result = subprocess.run([client_binary("opencode"), "debug", "skill", "--print-logs", "--log-level", "WARN"], cwd=project,
+                            capture_output=True, text=True, timeout=180, env=client_env(home))
+    assert result.returncode == 0, result.stderr[-2000:]
+    problems = [line for line in result.stderr.splitlines() if "skill" in line.lower()]
+    return {skill["name"]: skill["location"] for skill in json.loads(result.stdout)}, problems
+
+
+def copilot_skills(project: Path, home: Path) -> dict[str, dict]:
+    """`copilot skill list --json`, offline: the skills Copilot found, name -> {source, path, enabled, ...}."""
+    result = subprocess.run([client_binary("copilot"), "skill", "list", "--json"], cwd=project, capture_output=True,
+                            text=True, timeout=180, env=client_env(home, COPILOT_OFFLINE="true"))
+    assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]
+    return {skill["name"]: skill for skill in json.loads(result.stdout)}
+
+
+def gemini_env(home: Path, **extra: str) -> dict[str, str]:
+    return client_env(home, GEMINI_API_KEY="offline", GEMINI_CLI_TRUST_WORKSPACE="true", TMPDIR=str(home),
+                      HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", NO_PROXY="127.0.0.1", **extra)
+
+
+def gemini_skills(project: Path, home: Path) -> str:
+    """`gemini skills list`: every skill Gemini CLI discovered, with its location."""
+    result = subprocess.run([client_binary("gemini"), "skills", "list"], cwd=project, capture_output=True, text=True,
+                            timeout=180, env=gemini_env(home), stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]
+    return result.stdout + result.stderr
+
+
+def gemini_command_request(project: Path, home: Path, invocation: str) -> tuple[str, str]:
+    """Run `gemini -p "/command args"` against a model endpoint on loopback that records each request and
+    refuses it: the recorded requests show the prompt the custom command expanded to.
+
+    Returns (the text of every request, the client's output).
+    """
+    requests: list[bytes] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            requests.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            body = b'{"error": {"code": 400, "message": "offline test endpoint", "status": "INVALID_ARGUMENT"}}'
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    settings = home / ".gemini" / "settings.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps({"security": {"auth": {"selectedType": "gemini-api-key"}}}))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        env = gemini_env(home, GOOGLE_GEMINI_BASE_URL=f"http://127.0.0.1:{server.server_address[1]}")
+        result = subprocess.run([client_binary("gemini"), "-p", invocation], cwd=project, capture_output=True, text=True,
+                                timeout=300, env=env, stdin=subprocess.DEVNULL)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return "\n".join(text for body in requests for text in json_strings(json.loads(body))), result.stdout + result.stderr

@@ -19,7 +19,7 @@ import adopt_fixtures as fixtures
 from conftest import git, kit_files, run_cli
 from repos import write_repo
 
-KIT_TEXT = (".claude/", "AGENTS.md", "CLAUDE.md", "docs/context/", "docs/guides/", "docs/agent-kit/", "agentscaffold.yml")
+KIT_TEXT = (".claude/", ".agents/", "AGENTS.md", "CLAUDE.md", "docs/context/", "docs/guides/", "docs/agent-kit/", "agentscaffold.yml")
 
 
 def adopt(tmp_path: Path, files: dict[str, str], *args: str) -> tuple[Path, subprocess.CompletedProcess]:

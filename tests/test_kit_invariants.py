@@ -91,6 +91,9 @@ def test_expected_files(generated):
         "docs/features/implementation-log-summary.json",
         "docs/features/_template/api-contract.md",
         "docs/features/_template/implementation-log.json",
+        "docs/agent-kit/README.md",
+        ".claude/skills/feature-implement/SKILL.md",
+        ".agents/skills/feature-implement/SKILL.md",
         f"docs/context/backend/{stack}-{database}-best-practices.md",
         f"docs/context/testing/{stack}-testing-best-practices.md",
     }
