@@ -120,8 +120,9 @@ def test_new_ends_with_the_choices_and_next_steps(tmp_path):
         "  2. Open your tool:",
         '       Claude Code: run `claude`; ask for an agent by name ("use the backend-developer agent to ..."); `/agents` lists them',
         "       OpenCode: run `opencode`; @-mention a subagent (@backend-developer)",
-        '  3. Start a first feature: agentscaffold feature new "Your first feature"',
+        '  3. Start a first feature: /feature-start Your first feature (the skill), or agentscaffold feature new "Your first feature"',
         "  4. Keep the kit healthy: agentscaffold check",
+        "The team, its skills and the workflow, for people: docs/agent-kit/README.md",
     ]
 
 

@@ -235,9 +235,18 @@ def next_steps(dest: Path, answers: dict) -> list[str]:
         "  1. Review the kit (`git status`) and commit it.",
         "  2. Open your tool:",
         *(f"       {HOW_TO_OPEN[target]}" for target in targets if target in HOW_TO_OPEN),
-        '  3. Start a first feature: agentscaffold feature new "Your first feature"',
+        f"  3. Start a first feature: {start_feature(targets)}",
         "  4. Keep the kit healthy: agentscaffold check",
+        "The team, its skills and the workflow, for people: docs/agent-kit/README.md",
     ]
+
+
+def start_feature(targets: list[str]) -> str:
+    """The feature-start skill where the tool has a slash for it, and the CLI that works anywhere."""
+    cli = 'agentscaffold feature new "Your first feature"'
+    if "claude" in targets or "gemini" in targets:
+        return f"/feature-start Your first feature (the skill), or {cli}"
+    return cli
 
 
 def ignored_kit_folders(dest: Path, written: list[str]) -> list[str]:
