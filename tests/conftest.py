@@ -91,6 +91,23 @@ def kit(tmp_path_factory: pytest.TempPathFactory):
     return make
 
 
+TEAM = list(load_yaml(TEMPLATES / "_agents" / "team.yml"))
+STACKS = sorted({stack for stack, _ in stack_matrix()})
+ALL_TARGETS = "claude,agents_md,copilot,cursor,opencode,gemini"
+
+
+@pytest.fixture(params=STACKS)
+def team_kit(request, kit):
+    """Every agent, every target, for one stack, in a git repo (some clients look for the repo root).
+
+    test_clients.py and test_skills.py load the same kits, so a full run renders each once.
+    """
+    root = kit(stack=request.param, agents=",".join(TEAM), targets=ALL_TARGETS, mcp_servers="github,context7")
+    if not (root / ".git").exists():
+        git("init", "-q", cwd=root)
+    return root
+
+
 @pytest.fixture(scope="session")
 def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel `pip install .` would install, built once from this checkout.

@@ -181,6 +181,15 @@ def test_skills_claude_code_never_loads_are_errors(tmp_path):
     assert ".claude/skills/deploy/SKILL.md" not in found
 
 
+def one_agent(tmp_path: Path, relative: str, frontmatter: str) -> Path:
+    """A project holding one agent file with this frontmatter."""
+    project = tmp_path / "project"
+    path = project / relative
+    path.parent.mkdir(parents=True)
+    path.write_text(f"---\n{frontmatter}\n---\nReview the change.\n")
+    return project
+
+
 @pytest.mark.parametrize(("frontmatter", "rejected"), [
     ("description: Reviews code.\nmode: subagent", False),
     ("description: Use when: the API changes\nmode: subagent", False),  # OpenCode quotes values with `: ` and retries
@@ -188,10 +197,7 @@ def test_skills_claude_code_never_loads_are_errors(tmp_path):
     ("description: Reviews code.\nmode: subagent\ntools: Read, Grep", True),  # Claude Code's tools format
 ])
 def test_check_agrees_with_opencode_which_parses_almost_strictly(tmp_path, frontmatter, rejected):
-    project = tmp_path / "project"
-    path = project / ".opencode" / "agents" / "reviewer.md"
-    path.parent.mkdir(parents=True)
-    path.write_text(f"---\n{frontmatter}\n---\nReview the change.\n")
+    project = one_agent(tmp_path, ".opencode/agents/reviewer.md", frontmatter)
     listing = opencode_agent_list(project, tmp_path / "home")
     # Read as written, the agent is listed as a subagent; a config error fails the command, and
     # frontmatter OpenCode cannot parse is ignored (the agent is listed with the default mode).
@@ -206,10 +212,7 @@ def test_check_agrees_with_opencode_which_parses_almost_strictly(tmp_path, front
     ("name: reviewer\ndescription: Use when: the API changes", True),  # strict YAML
 ])
 def test_check_agrees_with_gemini_cli(tmp_path, frontmatter, rejected):
-    project = tmp_path / "project"
-    path = project / ".gemini" / "agents" / "reviewer.md"
-    path.parent.mkdir(parents=True)
-    path.write_text(f"---\n{frontmatter}\n---\nReview the change.\n")
+    project = one_agent(tmp_path, ".gemini/agents/reviewer.md", frontmatter)
     output = gemini_startup(project, tmp_path / "home")
     assert ("Agent loading error" in output) == rejected, output[-2000:]
     assert has_error(errors_by_file(project), ".gemini/agents/reviewer.md") == rejected

@@ -7,21 +7,8 @@ import json
 import pytest
 
 from clients import claude_load_agents, claude_memory_files, codex_prompt_input, copilot_agent_names, gemini_startup, opencode_agent_list
-from conftest import TEMPLATES, git, load_yaml, stack_matrix
+from conftest import TEAM, git, stack_matrix
 from test_frontmatter_free_text import NASTY
-
-TEAM = list(load_yaml(TEMPLATES / "_agents" / "team.yml"))
-STACKS = sorted({stack for stack, _ in stack_matrix()})
-ALL_TARGETS = "claude,agents_md,copilot,cursor,opencode,gemini"
-
-
-@pytest.fixture(params=STACKS)
-def team_kit(request, kit):
-    """Every agent, every target, for one stack, in a git repo (some clients look for the repo root)."""
-    root = kit(stack=request.param, agents=",".join(TEAM), targets=ALL_TARGETS, mcp_servers="github,context7")
-    if not (root / ".git").exists():
-        git("init", "-q", cwd=root)
-    return root
 
 
 @pytest.mark.parametrize(("stack", "database"), stack_matrix())

@@ -25,16 +25,13 @@ from clients import (
     gemini_skills,
     opencode_skills,
 )
-from conftest import REPO_ROOT, TEMPLATES, git, kit_files, load_yaml, run_cli, stack_matrix
+from conftest import ALL_TARGETS, TEAM, TEMPLATES, git, kit_files, load_yaml, run_cli, stack_matrix
 from repos import write_repo
 from scaffold.kit import cited_paths, jinja_leftovers, load_frontmatter, path_exists, split_frontmatter
 from test_kit_invariants import foreign_terms
-from test_update import commit_all, copy_template
+from test_update import commit_all, kit_at_v1
 
 SKILLS = sorted(path.name.removesuffix(".md.jinja") for path in (TEMPLATES / "_skills").glob("*.md.jinja"))
-ALL_TARGETS = "claude,agents_md,copilot,cursor,opencode,gemini"
-TEAM = list(load_yaml(TEMPLATES / "_agents" / "team.yml"))
-STACKS = sorted({stack for stack, _ in stack_matrix()})
 SKILL_DIRS = (".claude/skills", ".agents/skills", ".cursor/skills")
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # Gemini CLI substitutes this placeholder in a command's prompt; it is the one `{{` a kit may hold.
@@ -207,15 +204,6 @@ def test_adopted_repo_skills_name_the_detected_commands(tmp_path, case):
 # -- the real clients, offline ------------------------------------------------------------------
 
 
-@pytest.fixture(params=STACKS)
-def team_kit(request, kit):
-    """The kit test_clients.py loads (every agent, every target), so a full run renders it once."""
-    root = kit(stack=request.param, agents=",".join(TEAM), targets=ALL_TARGETS, mcp_servers="github,context7")
-    if not (root / ".git").exists():
-        git("init", "-q", cwd=root)
-    return root
-
-
 def test_claude_lists_every_skill(team_kit, tmp_path):
     loaded = claude_load_agents(team_kit, tmp_path / "home")
     assert sorted(loaded.skills) == SKILLS
@@ -271,16 +259,7 @@ TEAM_RULE = "\n## Team rule\n\nPair on every migration that touches the orders t
 
 
 def test_update_improves_a_skill_and_keeps_the_teams_edit(tmp_path):
-    template = copy_template(tmp_path / "template")
-    git("init", "-q", cwd=template)
-    commit_all(template, "v1")
-    git("tag", "v1.0.0", cwd=template)
-
-    project = tmp_path / "project"
-    made = run_cli("new", str(project), "--defaults", "--template", str(template), "--data", "stack=django")
-    assert made.returncode == 0, made.stderr
-    git("init", "-q", cwd=project)
-    commit_all(project, "kit v1")
+    template, project = kit_at_v1(tmp_path)
     for folder in (".claude", ".agents"):
         with (project / folder / IMPLEMENT).open("a") as handle:
             handle.write(TEAM_RULE)

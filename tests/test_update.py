@@ -52,9 +52,8 @@ def change_template(template: Path, tag: str) -> None:
     git("tag", tag, cwd=template)
 
 
-@pytest.fixture
-def versions(tmp_path):
-    """(template repo at v2.0.0, project made at v1.0.0, committed and edited)."""
+def kit_at_v1(tmp_path: Path) -> tuple[Path, Path]:
+    """(a copy of the template, tagged v1.0.0; a Django kit made from it, committed)."""
     template = copy_template(tmp_path / "template")
     git("init", "-q", cwd=template)
     commit_all(template, "v1")
@@ -67,6 +66,13 @@ def versions(tmp_path):
     assert answers["_commit"] == "v1.0.0" and answers["_src_path"] == str(template)
     git("init", "-q", cwd=project)
     commit_all(project, "kit v1")
+    return template, project
+
+
+@pytest.fixture
+def versions(tmp_path):
+    """(template repo at v2.0.0, project made at v1.0.0, committed and edited)."""
+    template, project = kit_at_v1(tmp_path)
     with (project / AGENT).open("a") as handle:
         handle.write(TEAM_EDIT)
     commit_all(project, "team edit")

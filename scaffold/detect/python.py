@@ -1182,10 +1182,10 @@ def _logging(p: Project) -> Fact | None:
 
 def _validation(p: Project) -> Fact | None:
     if p.stack == "django":
-        if dep := p.dep("djangorestframework"):
+        if p.dep("djangorestframework"):
             label, evidence = p.labelled("Django REST framework", "djangorestframework")
             return _fact("validation", "drf", label, evidence)
-        if dep := p.dep("django-ninja"):
+        if p.dep("django-ninja"):
             label, evidence = p.labelled("Django Ninja", "django-ninja")
             return _fact("validation", "django-ninja", label, evidence)
         if line := p.first(r"^\s*from django import forms|^\s*from django\.forms import"):
