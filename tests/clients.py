@@ -22,29 +22,38 @@ import pytest
 from conftest import REPO_ROOT
 
 CLIENTS_DIR = Path(os.environ.get("AGENTSCAFFOLD_NPM_CLIENTS", REPO_ROOT / ".cache" / "npm-clients"))
+# The client versions the kit and `check` were measured on (scaffold/checks/vocabulary/ records
+# them too). Clients change how they read files between releases, so the tests pin them; the
+# README's test command installs exactly these.
 PACKAGES = {
-    "claude": "@anthropic-ai/claude-code",
-    "opencode": "opencode-ai",
-    "copilot": "@github/copilot",
-    "gemini": "@google/gemini-cli",
-    "codex": "@openai/codex",
+    "claude": ("@anthropic-ai/claude-code", "2.1.332"),
+    "opencode": ("opencode-ai", "1.18.33"),
+    "copilot": ("@github/copilot", "1.0.102"),
+    "gemini": ("@google/gemini-cli", "0.61.0"),
+    "codex": ("@openai/codex", "0.171.0"),
 }
 
 
+def installed_version(package: str) -> str | None:
+    manifest = CLIENTS_DIR / "node_modules" / package / "package.json"
+    return json.loads(manifest.read_text()).get("version") if manifest.is_file() else None
+
+
 def client_binary(name: str) -> str:
+    package, version = PACKAGES[name]
     local = CLIENTS_DIR / "node_modules" / ".bin" / name
-    if not local.exists():
+    if not local.exists() or installed_version(package) != version:
         if shutil.which("npm") is None:
-            pytest.skip(f"npm is not installed, so the real {PACKAGES[name]} client cannot be installed")
+            pytest.skip(f"npm is not installed, so the real {package} client cannot be installed")
         CLIENTS_DIR.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(CLIENTS_DIR), PACKAGES[name]],
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(CLIENTS_DIR), f"{package}@{version}"],
             capture_output=True, text=True, timeout=900,
         )
-        assert result.returncode == 0 and local.exists(), f"npm install {PACKAGES[name]} failed:\n{result.stderr[-2000:]}"
+        assert result.returncode == 0 and local.exists(), f"npm install {package}@{version} failed:\n{result.stderr[-2000:]}"
     probe = subprocess.run([str(local), "--version"], capture_output=True, text=True, timeout=120)
     if probe.returncode != 0:
-        pytest.skip(f"{PACKAGES[name]} does not run on this machine: {(probe.stderr or probe.stdout).strip()[-300:]}")
+        pytest.skip(f"{package} does not run on this machine: {(probe.stderr or probe.stdout).strip()[-300:]}")
     return str(local)
 
 
