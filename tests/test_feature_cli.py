@@ -373,7 +373,7 @@ def test_list_shows_status_and_entries(repo):
     ok(feature(repo, "status", "002-refunds", "done"))
     ok(feature(repo, "log", "001-order-checkout", "--kind", "change", "--summary", "Added the endpoint"))
     human = ok(feature(repo, "list")).stdout.splitlines()
-    assert human[0].split()[:2] == ["001-order-checkout", "planned"] and "1 entries" in human[0] and human[0].endswith("Order checkout")
+    assert human[0].split()[:2] == ["001-order-checkout", "planned"] and "1 entry " in human[0] and human[0].endswith("Order checkout")
     assert human[-1] == "2 features, 1 not done"
     listed = json.loads(ok(feature(repo, "list", "--json")).stdout)["features"]
     assert [(f["id"], f["status"], f["entries"], f["folder"]) for f in listed] == [

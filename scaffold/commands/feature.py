@@ -280,7 +280,7 @@ def run_list(dest: Path, as_json: bool) -> None:
     for line in feature_lines(rows):
         typer.echo(line)
     in_flight = sum(1 for row in rows if row["status"] != DONE)
-    typer.echo(f"{len(rows)} features, {in_flight} not done")
+    typer.echo(f"{len(rows)} feature{'' if len(rows) == 1 else 's'}, {in_flight} not done")
 
 
 def feature_lines(records: list[dict]) -> list[str]:
@@ -289,7 +289,7 @@ def feature_lines(records: list[dict]) -> list[str]:
     status_width = max((len(record["status"]) for record in records), default=0)
     return [
         f"{record['id']:<{id_width}}  {record['status']:<{status_width}}  {record['updated_at'][:10]}  "
-        + (f"{record['entries']:>3} entries  " if "entries" in record else "")
+        + (f"{record['entries']:>3} {'entry  ' if record['entries'] == 1 else 'entries'}  " if "entries" in record else "")
         + record["title"]
         for record in records
     ]
