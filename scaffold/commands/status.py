@@ -16,6 +16,7 @@ could not see); 2 when DEST holds no kit.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -69,15 +70,16 @@ def run(dest: Path, as_json: bool, strict: bool) -> int:
 
 
 def kit_status(dest: Path, answers: dict) -> KitStatus:
-    from scaffold.bundle import CANONICAL_URL, release_tag
+    from scaffold.bundle import CANONICAL_URL, bundle_ref
 
     recorded = str(answers["_commit"]) if answers.get("_commit") else None
     source = answers.get("_src_path")
+    installed = bundle_ref()  # what `new` renders now: a release tag, or a development build's ref
     status = KitStatus(
         template_version=recorded,
         template_source=source,
-        installed_version=release_tag(),
-        position=compare_versions(recorded, release_tag()) if source == CANONICAL_URL else OTHER_SOURCE,
+        installed_version=installed,
+        position=compare_versions(recorded, installed) if source == CANONICAL_URL else OTHER_SOURCE,
         team_owned=list(answers.get("team_owned") or []),
     )
     compare_with_template(dest, answers, status)
@@ -85,11 +87,16 @@ def kit_status(dest: Path, answers: dict) -> KitStatus:
     return status
 
 
+DEV_BUILD = re.compile(r"-dev-g[0-9a-f]+$")
+
+
 def compare_versions(recorded: str | None, installed: str) -> str:
     from packaging.version import InvalidVersion, Version
 
-    try:
-        kit, ours = Version(recorded or ""), Version(installed)
+    if recorded == installed:  # the same release, or the same development build
+        return UP_TO_DATE
+    try:  # a development build (`v0.1.0-dev-gabc123`) compares as the release it builds on
+        kit, ours = Version(DEV_BUILD.sub("", recorded or "")), Version(DEV_BUILD.sub("", installed))
     except InvalidVersion:  # a commit id or `v1.0.0-3-gabc1234`: not a release to compare
         return UNKNOWN
     return UP_TO_DATE if kit == ours else BEHIND if kit < ours else AHEAD
