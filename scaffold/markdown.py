@@ -25,9 +25,17 @@ LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 INTERRUPTING_ITEM = re.compile(r" {0,3}(?:[-+*]|0*1[.)])(?:[ \t]|$)")
 # What only the full parser gets right: nested or quoted fences, HTML blocks, and (after a blank
 # line or a heading) an indented line, which may be code or a list item's paragraph.
-NEEDS_PARSER = re.compile(r"(?: {4,}|\t)[ \t]*(?:`{3,}|~{3,})| {0,3}>[ >]*(?:`{3}|~{3}| {4}|\t)| {0,3}<[A-Za-z/!?]")
+NEEDS_PARSER = re.compile(
+    r"(?: {4,}|\t)[ \t]*(?:`{3,}|~{3,})| {0,3}>[ >]*(?:`{3}|~{3}| {4}|\t)| {0,3}<[A-Za-z/!?]"
+    r"| {0,3}(?:[-+*]|\d{1,9}[.)])[ \t]+(?:`{3}|~{3}|>|<|#| {4})"  # a list item that opens a block of its own
+)
 INDENTED = re.compile(r" {4,}\S|\t")
 EMPTY_QUOTE = re.compile(r" {0,3}>[ >]*")  # a blockquote's blank line
+# First characters of the lines that can start, end or nest a block (and "" for a blank line);
+# any other line is prose going on, or a paragraph beginning.
+PLAIN_STARTS = frozenset(" \t#>-*+<`~0123456789") | {""}
+# What may follow "- " and make the item more than text: a fence, quote, HTML, heading, code, or nothing.
+BLOCK_OPENERS = frozenset(" \t`~><#") | {""}
 
 
 @cache
@@ -64,8 +72,17 @@ def plain_blocks(lines: list[str]) -> Ranges | None:
     index, count = 0, len(lines)
     while index < count:
         line = lines[index]
-        if start is not None and line[:1].isalpha():  # most lines: a paragraph going on
-            after_item = False
+        first = line[:1]
+        if first not in PLAIN_STARTS:  # most lines: prose that cannot open or close a block
+            if start is None:
+                start = index
+            block_may_start = after_item = False
+            index += 1
+            continue
+        if first in "-*+" and line[1:2] == " " and line[2:3] not in BLOCK_OPENERS:  # "- text": an item at the margin
+            if start is not None:  # a bullet item may interrupt a paragraph
+                prose.append((start, index, False))
+            start, block_may_start, after_item = index, False, True
             index += 1
             continue
         if NEEDS_PARSER.match(line) or (block_may_start and INDENTED.match(line)):
@@ -108,14 +125,14 @@ def plain_blocks(lines: list[str]) -> Ranges | None:
     return prose, code
 
 
-@dataclass(frozen=True)
+@dataclass
 class Span:
     line: int
     text: str
     start: int  # offset in the block's text, to look at what precedes it
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: thousands are made per kit, and a frozen dataclass is slower to build
 class Prose:
     """One block of prose (a paragraph, heading, list item or table text) and where it starts."""
 

@@ -133,7 +133,7 @@ FRAGMENTS = [
     "", "Plain prose with `docs/a.md` and @qa-tester.", "# Heading", "## Heading {#id}", "- item", "- ", "1. step", "2. step", "3) third", "* star",
     "   - nested item", "  continued text", "    indented four", "\tindented tab", "> quoted", ">", "> ```",
     "```", "```python", "````", "````markdown", "~~~", "~~~~", "   ```bash", "  ```", "   ```", "   code in a list", " x", "    ```", "<div>", "<!-- note -->",
-    "`` code with ` tick ``", "Text with [a link](docs/b.md).", "***", "---", "Setext", "===",
+    "`` code with ` tick ``", "- ```bash", "- > quoted item", "1. ~~~", "Text with [a link](docs/b.md).", "***", "---", "Setext", "===",
 ]
 
 
