@@ -76,13 +76,18 @@ def template_repo(dest: Path) -> Path:
 
 
 def synthetic_kit(kit: Path, dest: Path, count: int) -> Path:
-    """A generated kit whose Claude Code team has `count` agents (copies under new names)."""
+    """A generated kit whose Claude Code team has `count` agents (copies under new names).
+
+    Each copy's prompt differs in its first line, so no check reads one text twice.
+    """
     shutil.copytree(kit, dest)
     agents = dest / ".claude" / "agents"
     prototype = (agents / "backend-developer.md").read_text()
     for index in range(count - len(list(agents.glob("*.md")))):
         name = f"agent-{index:04d}"
-        (agents / f"{name}.md").write_text(prototype.replace("name: backend-developer", f"name: {name}", 1))
+        text = prototype.replace("name: backend-developer", f"name: {name}", 1)
+        head, body = text.split("\n---\n", 1)
+        (agents / f"{name}.md").write_text(f"{head}\n---\nYou are agent {index}.\n{body}")
     return dest
 
 
