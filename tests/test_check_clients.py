@@ -62,6 +62,9 @@ CASES = [
     Case("empty.md", b"", "empty", "", False),
     Case("examples.md", b"---\nname: case-examples\ndescription: Use this agent for reviews. Examples:\n<example>\nuser: review my code\n</example>\n---\nBody.\n", "case-examples", "", False),
     Case("quoted-retry.md", b"---\nname: case-retry\ndescription: [unclosed, list\ntools: {Read\n---\nBody.\n", "case-retry", "[unclosed, list", True),
+    Case("colon-end.md", b"---\nname: case-colon-end\ndescription: Ends with a colon:\nmodel: sonnet\n---\nBody.\n", "case-colon-end", "", False),
+    Case("quoted-start.md", agent("case-quoted-start", '"Reviews: code" and more: x'), "case-quoted-start", '"Reviews: code" and more: x', True),
+    Case("backslash.md", agent("case-backslash", "Match: \\d+ digits"), "case-backslash", "Match: \\d+ digits", True),
     Case("broken-yaml.md", b"---\nname: case-broken\ndescription: Reviews\n  - code: {\n---\nBody.\n", "case-broken", "", False),
 ]
 
@@ -123,15 +126,15 @@ def test_check_agrees_with_claude_code_on_tricky_agent_files(tmp_path):
     assert found[f"{AGENTS}/upper.md"] == {"info:agent-value"}
 
 
-def test_one_of_two_agents_with_one_name_is_dropped_and_check_says_which(tmp_path):
+@pytest.mark.parametrize("first", ["a.md", "nested/a.md", ".nested/a.md", "z/a.md"])
+def test_one_of_two_agents_with_one_name_is_dropped_and_check_says_which(tmp_path, first):
     project = tmp_path / "project"
     agents = project / AGENTS
-    agents.mkdir(parents=True)
-    (agents / "a.md").write_bytes(agent("reviewer", "First reviewer."))
+    (agents / first).parent.mkdir(parents=True, exist_ok=True)
+    (agents / first).write_bytes(agent("reviewer", "First reviewer."))
     (agents / "b.md").write_bytes(agent("reviewer", "Second reviewer."))
     load = claude_load_agents(project, tmp_path / "home")
-    kept = "a.md" if load.agents["reviewer"]["description"] == "First reviewer." else "b.md"
-    dropped = "b.md" if kept == "a.md" else "a.md"
+    kept, dropped = (first, "b.md") if load.agents["reviewer"]["description"] == "First reviewer." else ("b.md", first)
     found = errors_by_file(project)
     assert has_error(found, f"{AGENTS}/{dropped}") and not has_error(found, f"{AGENTS}/{kept}")
 

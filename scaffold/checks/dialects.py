@@ -170,7 +170,7 @@ class Dialect:
     required: tuple[str, ...] = ()
     # True where the tool fails on an unknown key; False where it ignores it.
     strict_keys: bool = True
-    # The characters whose values the tool quotes and retries when YAML fails (see reading.py);
+    # What in a value makes the tool quote it and retry when YAML fails (a pattern; see reading.py);
     # None where it parses strictly, so Claude Code's quote-and-retry does not save a file there.
     retry: str | None = CLAUDE_RETRY
     # What a bad value costs: an error where the tool drops the file, a warning where it drops the value.

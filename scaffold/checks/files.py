@@ -55,7 +55,8 @@ def walk(root: Path, folder: str, glob: str) -> list[Path]:
         relative = os.path.relpath(current, base).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
         found += [Path(current, name) for name in sorted(files) if pattern.match(prefix + name)]
-    return [path for path in found if path.is_file()]
+    # In path order, as Claude Code reads them: with two agents of one name, the later one wins.
+    return sorted((path for path in found if path.is_file()), key=lambda path: path.relative_to(base).as_posix())
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class Place:
     format: str = "markdown"  # or "toml"
     # True where the tool skips a skill that lacks a field (errors); False where it falls back (warnings).
     strict: bool = True
-    # The characters whose values the tool quotes and retries when YAML fails; None: parsed as written.
+    # What in a value makes the tool quote it and retry when YAML fails (see reading.py); None: parsed as written.
     retry: str | None = None
     placeholder: str | None = None  # the argument placeholder the tool substitutes
     read_by_claude: bool = False

@@ -23,11 +23,12 @@ CLAUDE_MAX_BYTES = 1024 * 1024
 OPENING_FENCE = re.compile(r"---[ \t]*\r?\n")
 CLOSING_FENCE = re.compile(r"^[ \t]*---[^\n]*$", re.M)
 STRICT_CLOSING_FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
-# The characters whose presence in a `key: value` line makes each client quote the value and
-# parse again when YAML fails: Claude Code quotes for any YAML syntax, OpenCode (measured 1.18.33)
-# only saves values holding `: `. Strict tools (Gemini CLI) have no entry: they never retry.
-CLAUDE_RETRY = ":{}[]*&#!|>%@`"
-OPENCODE_RETRY = ":"
+# What in a `key: value` line's value makes each client quote the whole value (a leading quote
+# included) and parse again when YAML fails: for Claude Code 2.1.332 a `: ` or any of
+# {}[]*&#!|>%@` (a value merely ending in `:` is not quoted, so the file is dropped); OpenCode
+# (measured 1.18.33) only a `: `. Strict tools (Gemini CLI) have none: they never retry.
+CLAUDE_RETRY = r": |[{}\[\]*&#!|>%@`]"
+OPENCODE_RETRY = r": "
 
 
 def load_yaml(source: str) -> tuple[object, str | None]:
@@ -40,14 +41,15 @@ def load_yaml(source: str) -> tuple[object, str | None]:
         return None, f"{problem} (frontmatter line {mark.line + 1})" if mark else problem
 
 
-def quote_and_retry(source: str, specials: str = CLAUDE_RETRY) -> str:
-    """A client's fallback: double-quote top-level values holding `specials`, turn leading tabs to spaces."""
-    retry_line = re.compile(rf"^([A-Za-z_][\w-]*):[ \t]+(.*[{re.escape(specials)}].*)$")
+def quote_and_retry(source: str, trigger: str = CLAUDE_RETRY) -> str:
+    """A client's fallback: double-quote top-level values matching `trigger`, turn leading tabs to spaces."""
+    retry_line = re.compile(r"^([A-Za-z_][\w-]*):[ \t]+(.*)$")
+    found = re.compile(trigger)
     lines = []
     for line in source.split("\n"):
         line = re.sub(r"^\t+", lambda m: "  " * len(m.group()), line)
         match = retry_line.match(line.rstrip("\r"))
-        if match and not match.group(2).startswith(('"', "'")):
+        if match and found.search(match.group(2)):
             value = match.group(2).replace("\\", "\\\\").replace('"', '\\"')
             line = f'{match.group(1)}: "{value}"'
         lines.append(line)
@@ -121,12 +123,12 @@ class FrontmatterReading:
         """What Claude Code makes of it: the strict result, or the quote-and-retry one."""
         return self.retried(CLAUDE_RETRY)
 
-    def retried(self, specials: str | None) -> tuple[object, str | None]:
+    def retried(self, trigger: str | None) -> tuple[object, str | None]:
         """The strict result, or, when that fails, a client's quote-and-retry one (None: no retry)."""
         data, problem = self.strict
-        if problem is None or self.source is None or specials is None:
+        if problem is None or self.source is None or trigger is None:
             return data, problem
-        retried, _ = load_yaml(quote_and_retry(self.source.replace("\r\n", "\n"), specials))
+        retried, _ = load_yaml(quote_and_retry(self.source.replace("\r\n", "\n"), trigger))
         return (retried, None) if isinstance(retried, dict) else (None, problem)
 
     def comment_cut(self, key: str) -> int | None:
