@@ -47,7 +47,7 @@ CASES = [
     Case("tabs.md", b"---\nname: case-tabs\ndescription: Indented with tabs.\ntools:\n\t- Read\n\t- Grep\n---\nBody.\n", "case-tabs", "Indented with tabs.", True),
     Case("upper.md", agent("Case Upper", "A name with a space."), "Case Upper", "A name with a space.", True),
     Case("dots.md", agent("case.v2", "A name with a dot."), "case.v2", "A name with a dot.", True),
-    Case("vocabulary.md", agent("case-vocabulary", "Current words.", "model: fable\ntools: Read, TaskList, SendMessage, Skill"), "case-vocabulary", "Current words.", True),
+    Case("vocabulary.md", agent("case-vocabulary", "Current words.", "model: fable\ntools: Read, TaskList, SendMessage, Skill, Bash(git status:*)"), "case-vocabulary", "Current words.", True),
     Case("unknown-tools.md", agent("case-unknown-tools", "Two unknown tools.", "tools: Read, Serach, Grpe"), "case-unknown-tools", "Two unknown tools.", True),
     Case("color.md", agent("case-color", "An unknown colour.", "color: teal"), "case-color", "An unknown colour.", True),
     Case("permission.md", agent("case-permission", "A bad mode.", "permissionMode: yolo"), "case-permission", "A bad mode.", True),

@@ -81,10 +81,14 @@ def str_or_list(value: Any) -> str | None:
     return "must be a string or a list of strings"
 
 
+# A tool name, with a permission pattern in parentheses that may hold spaces: `Bash(git status:*)`.
+TOOL_NAME = re.compile(r"[^,\s()]+(?:\([^)]*\))?")
+
+
 def tool_names(value: Any) -> list[str] | None:
     """Claude Code's `tools`: a comma/space separated string or a YAML list; None if neither."""
     if isinstance(value, str):
-        return [name for name in re.split(r"[,\s]+", value.strip()) if name]
+        return TOOL_NAME.findall(value)
     if isinstance(value, list) and all(isinstance(n, str) for n in value):
         return [n.strip() for n in value if n.strip()]
     return None
