@@ -53,18 +53,18 @@ def document(text: str, first_line: int = 1) -> Document:
     return Document(text, first_line)
 
 
-Ranges = tuple[list[tuple[int, int, bool]], list[tuple[int, int]]]
+Ranges = tuple[list[tuple[int, int]], list[tuple[int, int]]]  # prose and code blocks: (first line, end) from 0
 
 
 def plain_blocks(lines: list[str]) -> Ranges | None:
-    """Prose (start, end, heading) and code (start, end) line ranges, or None where only the parser can tell.
+    """Prose and code line ranges (start, end), or None where only the parser can tell.
 
     Applies CommonMark's rules for top-level fences; gives up (None) on a line whose role depends
     on containers: a nested or quoted fence, an HTML block, an indented line where indented code
     could begin, or a list item right after a paragraph line. Blocks split where CommonMark's do
     for the purpose of code spans: at blank lines, headings, list items and fences.
     """
-    prose: list[tuple[int, int, bool]] = []
+    prose: list[tuple[int, int]] = []
     code: list[tuple[int, int]] = []
     start: int | None = None
     block_may_start = True  # at the start, after a blank line, a heading or a fence: where indented code can begin
@@ -81,7 +81,7 @@ def plain_blocks(lines: list[str]) -> Ranges | None:
             continue
         if first in "-*+" and line[1:2] == " " and line[2:3] not in BLOCK_OPENERS:  # "- text": an item at the margin
             if start is not None:  # a bullet item may interrupt a paragraph
-                prose.append((start, index, False))
+                prose.append((start, index))
             start, block_may_start, after_item = index, False, True
             index += 1
             continue
@@ -95,7 +95,7 @@ def plain_blocks(lines: list[str]) -> Ranges | None:
         blank = not line.strip() or EMPTY_QUOTE.fullmatch(line)
         heading = ATX_HEADING.match(line)
         if (opening or blank or heading or item) and start is not None:
-            prose.append((start, index, False))
+            prose.append((start, index))
             start = None
         if opening:
             char, length, end = opening.group(2)[0], len(opening.group(2)), index + 1
@@ -114,14 +114,14 @@ def plain_blocks(lines: list[str]) -> Ranges | None:
             index, block_may_start, after_item = end + 1, True, False
             continue
         if heading:
-            prose.append((index, index + 1, True))
+            prose.append((index, index + 1))
         elif not blank and start is None and not empty_item:  # "- " alone holds no text
             start = index
         block_may_start = bool(blank or heading)
         after_item = bool(item)
         index += 1
     if start is not None:
-        prose.append((start, count, False))
+        prose.append((start, count))
     return prose, code
 
 
@@ -138,7 +138,6 @@ class Prose:
 
     line: int
     text: str
-    heading: bool = False
 
     def line_of(self, offset: int) -> int:
         return self.line + self.text.count("\n", 0, offset)
@@ -162,38 +161,25 @@ class Prose:
 
 @dataclass(frozen=True)
 class Document:
-    """A Markdown text split into prose blocks and code blocks."""
+    """A Markdown text's prose blocks: what is not code, with where each block starts."""
 
     text: str
     first_line: int = 1  # the text's first line in its file (an agent's body starts after the frontmatter)
 
     @cached_property
-    def _blocks(self) -> tuple[list[Prose], list[tuple[int, str]]]:
+    def prose(self) -> list[Prose]:
         lines = self.text.split("\n")
-        prose_ranges, code_ranges = plain_blocks(lines) or self._parsed()
-        prose = [Prose(self.first_line + a, "\n".join(lines[a:b]), heading) for a, b, heading in prose_ranges]
-        code = [(self.first_line + a, "\n".join(lines[a:b])) for a, b in code_ranges]
-        return prose, code
+        prose_ranges, _ = plain_blocks(lines) or self._parsed()
+        return [Prose(self.first_line + start, "\n".join(lines[start:end])) for start, end in prose_ranges]
 
     def _parsed(self) -> Ranges:
-        prose: list[tuple[int, int, bool]] = []
+        prose: list[tuple[int, int]] = []
         code: list[tuple[int, int]] = []
-        tokens = _parser().parse(self.text)
-        for index, token in enumerate(tokens):
+        for token in _parser().parse(self.text):
             if token.map is None:
                 continue
             if token.type == "inline":
-                heading = index > 0 and tokens[index - 1].type == "heading_open"
-                prose.append((token.map[0], token.map[1], heading))
+                prose.append((token.map[0], token.map[1]))
             elif token.type in ("fence", "code_block", "html_block"):
                 code.append((token.map[0], token.map[1]))
         return prose, code
-
-    @property
-    def prose(self) -> list[Prose]:
-        return self._blocks[0]
-
-    @property
-    def code_blocks(self) -> list[tuple[int, str]]:
-        """(first line, source) of fenced and indented code and HTML blocks."""
-        return self._blocks[1]
