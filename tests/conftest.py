@@ -68,6 +68,29 @@ def run_cli(*args: str, cwd: Path | None = None, stdin=subprocess.DEVNULL) -> su
     )
 
 
+# Runs the CLI in a fresh interpreter, then reports whether anything imported Copier and the exit code.
+COPIER_PROBE = """\
+import sys
+from scaffold.cli import main
+sys.argv = ["agentscaffold", *sys.argv[1:]]
+try:
+    main()
+    code = 0
+except SystemExit as end:
+    code = end.code or 0
+imported = any(m == "copier" or m.startswith("copier.") for m in sys.modules)
+print(f"{'IMPORTED' if imported else 'CLEAN'} exit {code}")
+"""
+
+
+def copier_probe(*args: str) -> tuple[bool, str]:
+    """(did `agentscaffold ARGS` import Copier?, its whole output ending in `CLEAN|IMPORTED exit N`)."""
+    result = subprocess.run([sys.executable, "-c", COPIER_PROBE, *args], capture_output=True, text=True, timeout=300)
+    last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    assert last.startswith(("CLEAN", "IMPORTED")), result.stdout + result.stderr
+    return last.startswith("IMPORTED"), result.stdout + result.stderr
+
+
 def new_kit(dest: Path, **answers) -> subprocess.CompletedProcess:
     data = [arg for key, value in answers.items() for arg in ("--data", f"{key}={value}")]
     result = run_cli("new", str(dest), "--defaults", *data)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import adopt_fixtures as fixtures
-from conftest import git, kit_files, run_cli
+from conftest import copier_probe, git, kit_files, run_cli
 from repos import write_repo
 
 KIT_TEXT = (".claude/", ".agents/", "AGENTS.md", "CLAUDE.md", "docs/context/", "docs/guides/", "docs/agent-kit/", "agentscaffold.yml")
@@ -246,19 +246,7 @@ def test_several_services_of_one_stack_are_picked_by_folder(tmp_path):
 
 
 def test_detect_reads_without_importing_copier(tmp_path):
-    import sys
-
     repo = write_repo(tmp_path / "repo", fixtures.GO_GIN)
-    probe = (
-        "import sys\n"
-        "from scaffold.cli import main\n"
-        f"sys.argv = ['agentscaffold', 'detect', {str(repo)!r}, '--format', 'json']\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('IMPORTED' if any(m == 'copier' or m.startswith('copier.') for m in sys.modules) else 'CLEAN')\n"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert result.stdout.strip().endswith("CLEAN"), result.stdout + result.stderr
-    assert '"id": "gin"' in result.stdout
+    imported, output = copier_probe("detect", str(repo), "--format", "json")
+    assert not imported, output
+    assert '"id": "gin"' in output

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, run_cli
+from conftest import REPO_ROOT, copier_probe, run_cli
 from scaffold.checks import RULES
 
 AGENT = ".claude/agents/backend-developer.md"
@@ -181,15 +179,8 @@ def test_drift_is_information_unless_strict(clean_kit):
 
 
 def test_check_does_not_import_copier(clean_kit):
-    probe = (
-        "import sys\n"
-        "from scaffold.cli import main\n"
-        f"sys.argv = ['agentscaffold', 'check', {str(clean_kit)!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('IMPORTED' if any(m == 'copier' or m.startswith('copier.') for m in sys.modules) else 'CLEAN')\n"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert result.stdout.strip().endswith("CLEAN"), result.stdout + result.stderr
+    imported, output = copier_probe("check", str(clean_kit))
+    assert not imported and output.strip().endswith("CLEAN exit 0"), output
 
 
 def test_seed_style_mistakes_are_caught(tmp_path):

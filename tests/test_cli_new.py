@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, kit_files, new_kit, run_cli
+from conftest import REPO_ROOT, copier_probe, kit_files, new_kit, run_cli
 
 
 def assert_usage_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -32,20 +32,10 @@ def test_version_and_help():
         assert "Usage" in result.stdout
 
 
-def test_help_does_not_import_copier():
-    probe = (
-        "import sys\n"
-        "from scaffold.cli import main\n"
-        "for argv in (['agentscaffold', '--help'], ['agentscaffold', 'new', '--help']):\n"
-        "    sys.argv = argv\n"
-        "    try:\n"
-        "        main()\n"
-        "    except SystemExit:\n"
-        "        pass\n"
-        "print('IMPORTED' if any(m == 'copier' or m.startswith('copier.') for m in sys.modules) else 'CLEAN')\n"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert result.stdout.strip().endswith("CLEAN"), result.stdout + result.stderr
+@pytest.mark.parametrize("args", [["--help"], ["new", "--help"]])
+def test_help_does_not_import_copier(args):
+    imported, output = copier_probe(*args)
+    assert not imported and "Usage" in output, output
 
 
 @pytest.mark.parametrize(

@@ -11,14 +11,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from conftest import cli_command, run_cli
+from conftest import cli_command, copier_probe, run_cli
 from test_hostile import drop_privileges, snapshot
 
 FEATURES = Path("docs/features")
@@ -384,19 +383,12 @@ def test_list_shows_status_and_entries(repo):
 
 def test_feature_commands_never_import_copier(repo):
     ok(feature(repo, "new", "Order checkout"))
-    probe = (
-        "import sys\n"
-        "from scaffold.cli import main\n"
-        "sys.argv = sys.argv[1:]\n"
-        "try:\n    main()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
-        "print('IMPORTED' if any(m == 'copier' or m.startswith('copier.') for m in sys.modules) else 'CLEAN')\n"
-    )
     for args in (
         ["new", "Refunds"], ["status", "001-order-checkout", "in_progress"], ["list"], ["summarize"],
         ["log", "001-order-checkout", "--kind", "change", "--summary", "x"],
     ):
-        result = subprocess.run([sys.executable, "-c", probe, "agentscaffold", "feature", *args, "--dest", str(repo)], capture_output=True, text=True)
-        assert result.stdout.strip().endswith("CLEAN"), (args, result.stdout + result.stderr)
+        imported, output = copier_probe("feature", *args, "--dest", str(repo))
+        assert not imported and output.strip().endswith("CLEAN exit 0"), (args, output)
 
 
 def test_help_lists_the_feature_commands():
