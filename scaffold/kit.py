@@ -20,6 +20,15 @@ import yaml
 # Copier's answers file: the recorded answers, template source and version.
 ANSWERS_FILE = ".copier-answers.yml"
 
+# The feature files of a kit and the JSON Schema (in docs/features/schemas/) each must match:
+# the `feature` commands write by them and `check` reads by them.
+FEATURES = "docs/features"
+SCHEMA_FOR = {
+    "feature-log.json": "feature-log.schema.json",
+    "implementation-log-summary.json": "implementation-log-summary.schema.json",
+    "implementation-log.json": "implementation-log.schema.json",
+}
+
 # Folders and root files a kit owns. A backticked or linked reference into
 # them is a promise that the file exists.
 KIT_DIRS = ("docs/", "context/", ".claude/", ".github/", ".cursor/", ".opencode/", ".gemini/")

@@ -13,17 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold.checks.model import Finding, Severity
-from scaffold.kit import ENV_LINE
+from scaffold.kit import ENV_LINE, FEATURES, SCHEMA_FOR
 
 if TYPE_CHECKING:
     from scaffold.checks.files import Kit
 
 ENV_ADDITIONS = ".env.example.additions"
-SCHEMA_FOR = {
-    "feature-log.json": "feature-log.schema.json",
-    "implementation-log-summary.json": "implementation-log-summary.schema.json",
-    "implementation-log.json": "implementation-log.schema.json",
-}
 CONFIG_DOC = "docs/context/devops/configuration.md"
 CONFIG_NAME = re.compile(r"^(?:\|\s*|#{2,4}\s+)`([A-Za-z_][A-Za-z0-9_]*)`", re.M)
 
@@ -31,7 +26,7 @@ CONFIG_NAME = re.compile(r"^(?:\|\s*|#{2,4}\s+)`([A-Za-z_][A-Za-z0-9_]*)`", re.M
 def check_json(kit: Kit) -> Iterator[Finding]:
     if not kit.generated:
         return
-    features = kit.root / "docs" / "features"
+    features = kit.root / FEATURES
     if not features.is_dir():
         return
     import fastjsonschema  # only kits with feature logs pay for it

@@ -20,20 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import UsageError
+from scaffold.kit import FEATURES, SCHEMA_FOR
 from scaffold.safety import refuse_unsafe_target
 
-FEATURES = "docs/features"
 SCHEMAS = f"{FEATURES}/schemas"
 FEATURE_LOG = f"{FEATURES}/feature-log.json"
 SUMMARY = f"{FEATURES}/implementation-log-summary.json"
 TEMPLATE = f"{FEATURES}/_template"
 CONTRACT = "api-contract.md"
 IMPLEMENTATION_LOG = "implementation-log.json"
-SCHEMA_FOR = {
-    "feature-log.json": "feature-log.schema.json",
-    "implementation-log-summary.json": "implementation-log-summary.schema.json",
-    IMPLEMENTATION_LOG: "implementation-log.schema.json",
-}
 RESTORE = "fix it, or restore it with `git checkout -- <file>`"
 
 
